@@ -1,0 +1,221 @@
+"""Tests of zero.bench (figures, instruction counting) and zero.cli (the `zero` command)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zero import bench, cli
+from zero.errors import ConfigError
+from zero.evaluator import evaluate
+from zero.interpreter.run import MAX_ABS_ERROR, compile_for
+from zero.program import Instruction, Program
+
+ZERO_SCRIPT = Path(sys.executable).parent / "zero"
+
+
+@pytest.fixture(scope="module")
+def quick_result() -> dict:
+    """`zero bench --quick --json`, run once for the module through main()."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(["bench", "--quick", "--json"])
+    assert code == 0
+    return json.loads(out.getvalue())
+
+
+def _positive_finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+
+
+def test_help_lists_bench(capsys):
+    assert cli.main(["--help"]) == 0
+    assert "bench" in capsys.readouterr().out
+
+
+def test_every_command_has_help_with_an_example(capsys):
+    for name in cli.COMMANDS:
+        assert cli.main([name, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert "example:" in text and f"zero {name}" in text
+
+
+def test_console_script_help_lists_bench():
+    assert ZERO_SCRIPT.exists(), f"console script not installed next to {sys.executable}"
+    done = subprocess.run([str(ZERO_SCRIPT), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "bench" in done.stdout
+
+
+def test_unknown_command_fails(capsys):
+    assert cli.main(["no-such-command"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    done = subprocess.run([str(ZERO_SCRIPT), "no-such-command"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+
+
+def test_missing_command_and_bad_seconds_fail():
+    assert cli.main([]) == 2
+    assert cli.main(["bench", "--seconds", "-1"]) == 2
+    assert cli.main(["bench", "--seconds", "nan"]) == 2
+
+
+def _register(monkeypatch, handler):
+    command = cli.Command("a test command", "zero probe", lambda parser: None, handler)
+    monkeypatch.setitem(cli.COMMANDS, "probe", command)
+
+
+def test_zero_error_is_one_line_exit_2(monkeypatch, capsys):
+    def fail(args):
+        raise ConfigError("x.yaml", "seed", -1, "must be >= 0")
+
+    _register(monkeypatch, fail)
+    assert cli.main(["probe"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zero: error: x.yaml: key 'seed'") and "Traceback" not in err
+
+
+def test_interrupt_exits_130(monkeypatch):
+    def interrupt(args):
+        raise KeyboardInterrupt
+
+    _register(monkeypatch, interrupt)
+    assert cli.main(["probe"]) == 130
+
+
+def _probe_arguments(parser):
+    parser.add_argument("--answer", type=int, default=42)
+
+
+def _probe(args):
+    return args.answer
+
+
+def test_functions_given_as_module_paths(monkeypatch):
+    command = cli.Command("a test command", "zero probe", f"{__name__}:_probe_arguments", f"{__name__}:_probe")
+    monkeypatch.setitem(cli.COMMANDS, "probe", command)
+    assert cli.main(["probe"]) == 42
+    assert cli.main(["probe", "--answer", "7"]) == 7
+
+
+# ---------------------------------------------------------------------------------------------
+# zero bench
+
+
+def test_bench_json_figures(quick_result):
+    r = quick_result
+    assert set(r) == {"context", "interpreter", "evaluation", "startup"}
+    assert {"python", "numba", "numpy", "cpu", "seconds_per_figure"} <= set(r["context"])
+    rows = {(row["space"], row["feature_size"]): row for row in r["interpreter"]}
+    assert set(rows) == {("demo", 4), ("demo", 16), ("paper_full", 4), ("paper_full", 16)}
+    assert rows[("demo", 4)]["sizes"] == [10, 2, 8]
+    assert rows[("paper_full", 4)]["sizes"] == [7, 11, 23]
+    for row in r["interpreter"]:
+        for key in ("instructions_per_second", "ns_per_instruction", "evaluations_per_second", "instructions"):
+            assert _positive_finite(row[key]), (row, key)
+        assert 0 <= row["ran_to_end"] <= 1 and 0 < row["executed_share"] <= 1
+        assert row["seconds"] >= bench.QUICK_SECONDS
+    for path in ("compiled", "kernel_call", "evaluate"):
+        assert _positive_finite(r["evaluation"][path]["evaluations_per_second"])
+        assert _positive_finite(r["evaluation"][path]["us_per_evaluation"])
+    assert _positive_finite(r["startup"]["seconds"]) and _positive_finite(r["startup"]["first_seconds"])
+
+
+def test_bench_tables_render(quick_result):
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=200)
+    cli._print_bench(console, quick_result)
+    text = console.file.getvalue()
+    assert "M instr/s" in text and "paper_full" in text and "Start-up" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# counting executed instructions
+
+
+def _replay(program: Program, tasks, feature_size: int):
+    """A plain-Python copy of the kernel's task loop over the compiled ``run_component``, counting
+    component calls: (instructions, predictions trace). An oracle for bench.executed_instructions."""
+    run = compile_for(feature_size).run_component
+    from zero.encoding import encode
+
+    code, data, bounds = encode(program)
+    ns, nv, nm = program.memory
+    n_setup, n_predict, n_learn = (len(c) for c in program.components())
+    N, Nv = tasks.num_train, tasks.num_valid
+    traces = np.full((tasks.num_tasks, tasks.epochs * (N + Nv)), np.nan)
+    total = 0
+    for t in range(tasks.num_tasks):
+        s, v = np.zeros(ns), np.zeros((nv, feature_size))
+        m = np.zeros((max(nm, 1), feature_size, feature_size))
+        mf, tv, tm = m.reshape(m.shape[0], -1), np.zeros(feature_size), np.zeros((feature_size, feature_size))
+        rng = np.array([tasks.rng_seeds[t]], dtype=np.uint64)
+        run(code, data, bounds[0], bounds[1], s, v, m, mf, tv, tm, rng)
+        total += n_setup
+        stopped = False
+        for epoch in range(tasks.epochs):
+            for k in range(N):
+                i = tasks.orders[t, epoch, k]
+                v[0], s[0] = tasks.x_train[t, i], 0.0
+                run(code, data, bounds[1], bounds[2], s, v, m, mf, tv, tm, rng)
+                total += n_predict
+                traces[t, epoch * (N + Nv) + k] = s[1]
+                if not abs(tasks.y_train[t, i] - s[1]) <= MAX_ABS_ERROR:
+                    stopped = True
+                    break
+                v[0], s[0] = tasks.x_train[t, i], tasks.y_train[t, i]
+                run(code, data, bounds[2], bounds[3], s, v, m, mf, tv, tm, rng)
+                total += n_learn
+            if stopped:
+                break
+            for k in range(Nv):
+                v[0], s[0] = tasks.x_valid[t, k], 0.0
+                run(code, data, bounds[1], bounds[2], s, v, m, mf, tv, tm, rng)
+                total += n_predict
+                traces[t, epoch * (N + Nv) + N + k] = s[1]
+                if not abs(tasks.y_valid[t, k] - s[1]) <= MAX_ABS_ERROR:
+                    break
+    return total, traces
+
+
+def test_executed_instructions_match_a_replay():
+    tasks = bench.reference_tasks(4)
+    pool = bench.Pool.random("paper_full", (7, 11, 23), num_programs=24)
+    seen = set()
+    for program in pool.programs:
+        traces = evaluate(program, tasks, trace=True).traces
+        expected, replayed = _replay(program, tasks, 4)
+        np.testing.assert_array_equal(traces, replayed)  # the replay follows the kernel
+        count, complete = bench.executed_instructions(program, tasks, traces)
+        assert count == expected
+        full = bench.full_run_instructions(program, tasks)
+        assert (count == full) == complete
+        train = traces[:, : tasks.num_train]
+        train_stopped = not (abs(tasks.y_train - train) <= MAX_ABS_ERROR).all()  # NaN counts as a stop
+        seen.add("complete" if complete else "train stop" if train_stopped else "valid break")
+    assert seen == {"complete", "train stop", "valid break"}  # every counting path was exercised
+
+
+def test_program_that_fails_its_first_prediction():
+    tasks = bench.reference_tasks(4)
+    big = Instruction.make("scalar_const_set", out=1, data=[1000.0])
+    noop = Instruction.make("no_op")
+    program = Program((noop,) * 3, (big,) * 2, (noop,) * 5, memory=(4, 3, 1))
+    traces = evaluate(program, tasks, trace=True).traces
+    count, complete = bench.executed_instructions(program, tasks, traces)
+    assert not complete
+    assert count == tasks.num_tasks * (3 + 2)  # setup, then one predict per task; no learn
+    assert bench.full_run_instructions(program, tasks) == tasks.num_tasks * (3 + 100 * (2 + 5) + 100 * 2)

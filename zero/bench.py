@@ -1,0 +1,351 @@
+"""Measured speed of the interpreter and the evaluator: the figures ``zero bench`` prints.
+
+Every function here measures and returns a plain dict (JSON-ready: numbers, strings, lists); none
+prints. All figures are single core: the calling process, one thread (the kernels are not parallel).
+Each figure runs for a time budget after a warm-up that is not timed (the warm-up compiles or loads
+the kernels from numba's on-disk cache); time is read with :func:`time.perf_counter`.
+
+Figures (DESIGN.md §4 states the targets; ``reference/engineering.md`` §3 the goals of at least
+150 M instructions/s per core at F=4 and 50 M at F=16 with matrix ops):
+
+- :func:`interpreter_speed`: instructions executed per second by the compiled kernel on a pool of
+  random programs, on ``linear`` tasks (10 tasks × 100 train / 100 valid). Programs are pre-encoded
+  and concatenated, and a small compiled driver loops over them, so no Python runs per program.
+  **Counting**: instructions *executed*, per program exactly. A task runs ``setup`` once, then per
+  train example ``predict`` and ``learn``, then ``predict`` per validation example, but a program
+  stops a task at the first train prediction that is NaN/inf or off by more than ``max_abs_error``,
+  and breaks off an epoch's validation the same way. Each program is therefore run once (untimed)
+  with a trace of its predictions, and :func:`executed_instructions` reads from the trace how many
+  ``predict`` and ``learn`` calls were made; the timed runs then go without the trace. Programs that
+  stop early stay in the pool (their per-task overhead is real work of a search); the share that ran
+  to the end is reported beside the figure.
+- :func:`evaluation_speed`: full fitness evaluations (a program on all 10 tasks) per second on the
+  reference demo tasks, three ways: the compiled driver (no Python per program), one Python call
+  of the kernel per pre-encoded program (what a Python-side loop pays), and
+  :func:`zero.evaluator.evaluate` (the Python API: encoding, allocation and combining included).
+- :func:`startup_time`: wall seconds for a fresh ``python -c`` to import zero and finish its first
+  evaluation, with the compile cache warm (run twice; the second is reported, the first may fill
+  the cache).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numba as nb
+import numpy as np
+
+import zero
+from zero import generator, search_space
+from zero.encoding import encode
+from zero.evaluator import evaluate
+from zero.interpreter.run import MAX_ABS_ERROR, compile_for
+from zero.program import Program
+from zero.tasks import TaskSet, TaskSpec, make_tasks
+
+DEFAULT_SECONDS = 2.0  # per figure
+QUICK_SECONDS = 0.3  # per figure, for tests and a first look
+NUM_TASKS = 10
+NUM_TRAIN = 100
+NUM_VALID = 100
+TASK_SEED = 0
+PROGRAM_SEED = 0
+NUM_PROGRAMS = 200  # pool size per row; the pool is cycled until the budget is spent
+
+
+def reference_tasks(feature_size: int = 4) -> TaskSet:
+    """The benchmark tasks: 10 ``linear`` tasks × 100 train / 100 valid examples, seed 0."""
+    return make_tasks(TaskSpec("linear", feature_size, NUM_TRAIN, NUM_VALID), NUM_TASKS, TASK_SEED)
+
+
+# --------------------------------------------------------------------------------------------------
+# Counting executed instructions
+
+
+def executed_instructions(
+    program: Program, tasks: TaskSet, traces: np.ndarray, max_abs_error: float = MAX_ABS_ERROR
+) -> tuple[int, bool]:
+    """Instructions ``program`` executed on ``tasks``, read from its prediction ``traces``
+    (``[T, epochs * (train + valid)]``, NaN where no prediction was made, as
+    :func:`zero.evaluator.evaluate` with ``trace=True`` returns them); also whether every task ran
+    every example (no early stop).
+
+    The kernel records each prediction before checking it, so the first failing entry of an
+    epoch's train part (NaN, inf, or ``|y - p| > max_abs_error``; entries after an early stop are
+    NaN too) is the last ``predict`` made, and no ``learn`` follows it; in the validation part the
+    first failing entry ends that epoch's validation and the next epoch goes on.
+    """
+    n_setup, n_predict, n_learn = (len(c) for c in program.components())
+    n_train, n_valid = tasks.num_train, tasks.num_valid
+    period = n_train + n_valid
+    predicts = learns = 0
+    complete = True
+    for t in range(tasks.num_tasks):
+        for epoch in range(tasks.epochs):
+            row = traces[t, epoch * period : (epoch + 1) * period]
+            y = tasks.y_train[t, tasks.orders[t, epoch]]
+            bad = ~(np.abs(y - row[:n_train]) <= max_abs_error)  # NaN counts as bad
+            if bad.any():
+                j = int(np.argmax(bad))
+                predicts += j + 1
+                learns += j
+                complete = False
+                break  # the task stops: no validation, no later epochs
+            predicts += n_train
+            learns += n_train
+            bad = ~(np.abs(tasks.y_valid[t] - row[n_train:]) <= max_abs_error)
+            if bad.any():
+                predicts += int(np.argmax(bad)) + 1
+                complete = False
+            else:
+                predicts += n_valid
+    total = tasks.num_tasks * n_setup + predicts * n_predict + learns * n_learn
+    return total, complete
+
+
+def full_run_instructions(program: Program, tasks: TaskSet) -> int:
+    """Instructions a program that never stops early executes on ``tasks``."""
+    n_setup, n_predict, n_learn = (len(c) for c in program.components())
+    per_epoch = tasks.num_train * (n_predict + n_learn) + tasks.num_valid * n_predict
+    return tasks.num_tasks * (n_setup + tasks.epochs * per_epoch)
+
+
+# --------------------------------------------------------------------------------------------------
+# A pool of pre-encoded programs and the compiled loop over it
+
+
+@nb.njit(error_model="numpy")
+def _evaluate_pool(
+    evaluate_tasks, code, data, bounds, n_scalars, n_vectors, n_matrices,
+    x_train, y_train, x_valid, y_valid, orders, rng_seeds,
+    classification, max_abs_error, n_train, n_valid, n_epochs, out, traces,
+):  # fmt: skip
+    """Evaluate every program of a pool in compiled code; ``bounds[p]`` are program p's absolute
+    row bounds in the concatenated ``code``/``data``. Not cached: it takes the interpreter's kernel
+    as an argument (compiled once per process and feature size, in the untimed warm-up)."""
+    for p in range(bounds.shape[0]):
+        evaluate_tasks(
+            code, data, bounds[p], n_scalars, n_vectors, n_matrices,
+            x_train, y_train, x_valid, y_valid, orders, rng_seeds,
+            classification, max_abs_error, n_train, n_valid, n_epochs, out, traces,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Random programs of one search space, encoded and concatenated for :func:`_evaluate_pool`."""
+
+    programs: tuple[Program, ...]
+    code: np.ndarray  # int32 [rows, 4], all programs one after another
+    data: np.ndarray  # float64 [rows, 3]
+    bounds: np.ndarray  # int64 [P, 4], absolute row bounds of each program
+    memory: tuple[int, int, int]
+
+    @staticmethod
+    def random(
+        space_name: str,
+        sizes: tuple[int, int, int] | None = None,
+        num_programs: int = NUM_PROGRAMS,
+        seed: int = PROGRAM_SEED,
+    ) -> Pool:
+        space = search_space.load(space_name)
+        rng = np.random.default_rng(seed)
+        programs = tuple(generator.random_program(space, rng, sizes) for _ in range(num_programs))
+        encoded = [encode(p) for p in programs]
+        offsets = np.cumsum([0] + [len(e.code) for e in encoded[:-1]])
+        return Pool(
+            programs,
+            np.ascontiguousarray(np.concatenate([e.code for e in encoded])),
+            np.ascontiguousarray(np.concatenate([e.data for e in encoded])),
+            np.ascontiguousarray(np.stack([e.bounds + o for e, o in zip(encoded, offsets)])),
+            tuple(space.memory),
+        )
+
+    def run(self, tasks: TaskSet, programs: slice = slice(None)) -> None:
+        """Evaluate the pool's ``programs`` on ``tasks`` in compiled code (fitness discarded)."""
+        interpreter = compile_for(tasks.feature_size)
+        _evaluate_pool(
+            interpreter.evaluate_tasks, self.code, self.data, self.bounds[programs], *self.memory,
+            tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid, tasks.orders, tasks.rng_seeds,
+            tasks.classification, MAX_ABS_ERROR, tasks.num_train, tasks.num_valid, tasks.epochs,
+            np.zeros(tasks.num_tasks), np.zeros((0, 0)),
+        )  # fmt: skip
+
+    def count(self, tasks: TaskSet) -> tuple[int, int, int]:
+        """(instructions executed, instructions if none stopped early, programs that ran to the
+        end) over the whole pool; runs each program once with a trace (see the module docstring)."""
+        executed = full = complete = 0
+        for program in self.programs:
+            traces = evaluate(program, tasks, trace=True).traces
+            n, done = executed_instructions(program, tasks, traces)
+            executed += n
+            full += full_run_instructions(program, tasks)
+            complete += done
+        return executed, full, complete
+
+
+def _repeat(step: Callable[[], object], seconds: float) -> tuple[int, float]:
+    """Call ``step`` until ``seconds`` have passed (at least once); return (calls, elapsed)."""
+    calls = 0
+    start = time.perf_counter()
+    while True:
+        step()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls, elapsed
+
+
+# --------------------------------------------------------------------------------------------------
+# The figures
+
+
+def interpreter_speed(
+    space: str = "demo",
+    feature_size: int = 4,
+    sizes: tuple[int, int, int] | None = None,
+    seconds: float = DEFAULT_SECONDS,
+    num_programs: int = NUM_PROGRAMS,
+) -> dict:
+    """Instructions executed per second by the compiled kernel (see the module docstring)."""
+    tasks = reference_tasks(feature_size)
+    pool = Pool.random(space, sizes, num_programs)
+    executed, full, complete = pool.count(tasks)  # also compiles/loads the kernel for F
+    pool.run(tasks, slice(0, 1))  # warm-up: compiles the driver
+    passes, elapsed = _repeat(lambda: pool.run(tasks), seconds)
+    instructions = passes * executed
+    evaluations = passes * len(pool.programs)
+    return {
+        "space": space,
+        "feature_size": feature_size,
+        "sizes": list(sizes or (len(c) for c in pool.programs[0].components())),
+        "programs": len(pool.programs),
+        "ran_to_end": complete / len(pool.programs),  # share of programs with no early stop
+        "executed_share": executed / full,  # executed / instructions had none stopped early
+        "instructions": instructions,
+        "seconds": elapsed,
+        "instructions_per_second": instructions / elapsed,
+        "ns_per_instruction": 1e9 * elapsed / instructions,
+        "evaluations_per_second": evaluations / elapsed,
+    }
+
+
+def evaluation_speed(seconds: float = DEFAULT_SECONDS, num_programs: int = NUM_PROGRAMS) -> dict:
+    """Full fitness evaluations per second on the reference demo tasks (F=4, 10 tasks × 100/100)
+    with random ``demo`` programs (10/2/8): compiled driver, one kernel call per program from
+    Python, and :func:`zero.evaluator.evaluate`."""
+    tasks = reference_tasks(4)
+    pool = Pool.random("demo", None, num_programs)
+    n = len(pool.programs)
+    interpreter = compile_for(4)
+    encoded = [encode(p) for p in pool.programs]
+    out, no_trace = np.zeros(tasks.num_tasks), np.zeros((0, 0))
+
+    def per_call() -> None:
+        for e in encoded:
+            interpreter.evaluate_tasks(
+                e.code, e.data, e.bounds, *pool.memory,
+                tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid, tasks.orders, tasks.rng_seeds,
+                tasks.classification, MAX_ABS_ERROR, tasks.num_train, tasks.num_valid, tasks.epochs, out, no_trace,
+            )  # fmt: skip
+
+    def api() -> None:
+        for program in pool.programs:
+            evaluate(program, tasks)
+
+    pool.run(tasks, slice(0, 1))  # warm-up: loads the kernel, compiles the driver
+    figures = {}
+    for name, step in (("compiled", lambda: pool.run(tasks)), ("kernel_call", per_call), ("evaluate", api)):
+        passes, elapsed = _repeat(step, seconds)
+        evaluations = passes * n
+        figures[name] = {
+            "evaluations_per_second": evaluations / elapsed,
+            "us_per_evaluation": 1e6 * elapsed / evaluations,
+        }
+    return {
+        "space": "demo",
+        "feature_size": 4,
+        "tasks": tasks.num_tasks,
+        "num_train": tasks.num_train,
+        "num_valid": tasks.num_valid,
+        "programs": n,
+        **figures,
+    }
+
+
+STARTUP_SCRIPT = f"""
+import numpy as np
+from zero import generator, search_space
+from zero.evaluator import evaluate
+from zero.tasks import TaskSpec, make_tasks
+tasks = make_tasks(TaskSpec("linear", 4, {NUM_TRAIN}, {NUM_VALID}), {NUM_TASKS}, {TASK_SEED})
+evaluate(generator.random_program(search_space.load("demo"), np.random.default_rng(0)), tasks)
+"""
+
+
+def startup_time(runs: int = 2) -> dict:
+    """Wall seconds for a fresh ``python -c`` to import zero and finish one evaluation, from
+    spawning the process to its exit; ``runs`` times, the last reported (earlier runs may fill the
+    compile cache)."""
+    times = []
+    for _ in range(max(1, runs)):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", STARTUP_SCRIPT], capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise RuntimeError(f"start-up probe failed (exit {done.returncode}):\n{done.stderr.strip()}")
+    return {"seconds": times[-1], "first_seconds": times[0], "runs": len(times)}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def context() -> dict:
+    """What the figures were measured on."""
+    return {
+        "zero": zero.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": nb.__version__,
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count() or 0,
+        "platform": platform.platform(),
+        "threads": 1,
+    }
+
+
+def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None = None) -> dict:
+    """Every figure, each with a budget of ``seconds``; ``progress(label)`` is called before each."""
+    if not seconds > 0:
+        raise ValueError(f"seconds must be > 0, got {seconds}")
+    note = progress or (lambda label: None)
+    heavy = tuple(c.max_size for c in search_space.load("baseline").components())
+    rows = []
+    for space, sizes in (("demo", None), ("paper_full", heavy)):
+        for feature_size in (4, 16):
+            note(f"interpreter: {space} programs, F={feature_size}")
+            rows.append(interpreter_speed(space, feature_size, sizes, seconds))
+    note("evaluations/s on the demo tasks")
+    evaluation = evaluation_speed(seconds)
+    note("start-up of a fresh process")
+    startup = startup_time()
+    return {
+        "context": {**context(), "seconds_per_figure": seconds},
+        "interpreter": rows,
+        "evaluation": evaluation,
+        "startup": startup,
+    }
