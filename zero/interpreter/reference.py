@@ -120,44 +120,20 @@ def sigmoid(x: float) -> float:
 Kernel = Callable[[Memory, Instruction], None]
 
 
-def _scalar(fn) -> Kernel:
+def _binary(bank: str, fn) -> Kernel:
+    """``bank[out] = fn(bank[in1], bank[in2])`` for bank s, v or m."""
+
     def k(mem, i):
-        mem.s[i.out] = fn(mem.s[i.in1], mem.s[i.in2])
+        values = getattr(mem, bank)
+        values[i.out] = fn(values[i.in1], values[i.in2])
 
     return k
 
 
-def _scalar_unary(fn) -> Kernel:
+def _unary(bank: str, fn) -> Kernel:
     def k(mem, i):
-        mem.s[i.out] = fn(mem.s[i.in1])
-
-    return k
-
-
-def _vector(fn) -> Kernel:
-    def k(mem, i):
-        mem.v[i.out] = fn(mem.v[i.in1], mem.v[i.in2])
-
-    return k
-
-
-def _vector_unary(fn) -> Kernel:
-    def k(mem, i):
-        mem.v[i.out] = fn(mem.v[i.in1])
-
-    return k
-
-
-def _matrix(fn) -> Kernel:
-    def k(mem, i):
-        mem.m[i.out] = fn(mem.m[i.in1], mem.m[i.in2])
-
-    return k
-
-
-def _matrix_unary(fn) -> Kernel:
-    def k(mem, i):
-        mem.m[i.out] = fn(mem.m[i.in1])
+        values = getattr(mem, bank)
+        values[i.out] = fn(values[i.in1])
 
     return k
 
@@ -233,7 +209,7 @@ def _row_broadcast(mem, i):
     mem.m[i.out] = np.repeat(mem.v[i.in1][None, :], mem.F, axis=0)
 
 
-def _vector_to_matrix_reduce(fn) -> Kernel:
+def _matrix_to_vector(fn) -> Kernel:
     def k(mem, i):
         mem.v[i.out] = fn(mem.m[i.in1])
 
@@ -242,59 +218,59 @@ def _vector_to_matrix_reduce(fn) -> Kernel:
 
 OP_KERNELS: dict[str, Kernel] = {
     "no_op": lambda mem, i: None,
-    "scalar_sum": _scalar(lambda a, b: a + b),
-    "scalar_diff": _scalar(lambda a, b: a - b),
-    "scalar_product": _scalar(lambda a, b: a * b),
-    "scalar_division": _scalar(lambda a, b: a / b),
-    "scalar_abs": _scalar_unary(abs),
-    "scalar_reciprocal": _scalar_unary(lambda a: 1.0 / a),
-    "scalar_sin": _scalar_unary(_ieee(math.sin)),
-    "scalar_cos": _scalar_unary(_ieee(math.cos)),
-    "scalar_tan": _scalar_unary(_ieee(math.tan)),
-    "scalar_arcsin": _scalar_unary(_ieee(math.asin)),
-    "scalar_arccos": _scalar_unary(_ieee(math.acos)),
-    "scalar_arctan": _scalar_unary(_ieee(math.atan)),
-    "scalar_exp": _scalar_unary(_exp),
-    "scalar_log": _scalar_unary(_ieee(math.log)),
-    "scalar_heaviside": _scalar_unary(lambda a: 1.0 if a >= 0.0 else 0.0),
-    "vector_heaviside": _vector_unary(lambda a: np.where(a > 0.0, 1.0, 0.0)),
-    "matrix_heaviside": _matrix_unary(lambda a: np.where(a > 0.0, 1.0, 0.0)),
+    "scalar_sum": _binary("s", lambda a, b: a + b),
+    "scalar_diff": _binary("s", lambda a, b: a - b),
+    "scalar_product": _binary("s", lambda a, b: a * b),
+    "scalar_division": _binary("s", lambda a, b: a / b),
+    "scalar_abs": _unary("s", abs),
+    "scalar_reciprocal": _unary("s", lambda a: 1.0 / a),
+    "scalar_sin": _unary("s", _ieee(math.sin)),
+    "scalar_cos": _unary("s", _ieee(math.cos)),
+    "scalar_tan": _unary("s", _ieee(math.tan)),
+    "scalar_arcsin": _unary("s", _ieee(math.asin)),
+    "scalar_arccos": _unary("s", _ieee(math.acos)),
+    "scalar_arctan": _unary("s", _ieee(math.atan)),
+    "scalar_exp": _unary("s", _exp),
+    "scalar_log": _unary("s", _ieee(math.log)),
+    "scalar_heaviside": _unary("s", lambda a: 1.0 if a >= 0.0 else 0.0),
+    "vector_heaviside": _unary("v", lambda a: np.where(a > 0.0, 1.0, 0.0)),
+    "matrix_heaviside": _unary("m", lambda a: np.where(a > 0.0, 1.0, 0.0)),
     "scalar_vector_product": _scalar_vector_product,
     "scalar_broadcast": _scalar_broadcast,
-    "vector_reciprocal": _vector_unary(lambda a: 1.0 / a),
+    "vector_reciprocal": _unary("v", lambda a: 1.0 / a),
     "vector_norm": _to_scalar("v", lambda a: np.sqrt(seqsum(a * a))),
-    "vector_abs": _vector_unary(np.abs),
-    "vector_sum": _vector(np.add),
-    "vector_diff": _vector(np.subtract),
-    "vector_product": _vector(np.multiply),
-    "vector_division": _vector(np.divide),
+    "vector_abs": _unary("v", np.abs),
+    "vector_sum": _binary("v", np.add),
+    "vector_diff": _binary("v", np.subtract),
+    "vector_product": _binary("v", np.multiply),
+    "vector_division": _binary("v", np.divide),
     "vector_inner_product": _inner,
     "vector_outer_product": _outer,
     "scalar_matrix_product": _scalar_matrix_product,
-    "matrix_reciprocal": _matrix_unary(lambda a: 1.0 / a),
+    "matrix_reciprocal": _unary("m", lambda a: 1.0 / a),
     "matrix_vector_product": _matrix_vector,
     "vector_column_broadcast": _column_broadcast,
     "vector_row_broadcast": _row_broadcast,
     "matrix_norm": _to_scalar("m", lambda a: np.sqrt(seqsum(a * a))),
-    "matrix_column_norm": _vector_to_matrix_reduce(lambda a: np.sqrt(seqsum(a * a, axis=0))),
-    "matrix_row_norm": _vector_to_matrix_reduce(lambda a: np.sqrt(seqsum(a * a, axis=1))),
-    "matrix_transpose": _matrix_unary(lambda a: a.T.copy()),
-    "matrix_abs": _matrix_unary(np.abs),
-    "matrix_sum": _matrix(np.add),
-    "matrix_diff": _matrix(np.subtract),
-    "matrix_product": _matrix(np.multiply),
-    "matrix_division": _matrix(np.divide),
-    "matrix_matrix_product": _matrix(lambda a, b: seqsum(a[:, :, None] * b[None, :, :], axis=1)),
-    "scalar_min": _scalar(_minimum),
-    "vector_min": _vector(_minimum),
-    "matrix_min": _matrix(_minimum),
-    "scalar_max": _scalar(_maximum),
-    "vector_max": _vector(_maximum),
-    "matrix_max": _matrix(_maximum),
+    "matrix_column_norm": _matrix_to_vector(lambda a: np.sqrt(seqsum(a * a, axis=0))),
+    "matrix_row_norm": _matrix_to_vector(lambda a: np.sqrt(seqsum(a * a, axis=1))),
+    "matrix_transpose": _unary("m", lambda a: a.T.copy()),
+    "matrix_abs": _unary("m", np.abs),
+    "matrix_sum": _binary("m", np.add),
+    "matrix_diff": _binary("m", np.subtract),
+    "matrix_product": _binary("m", np.multiply),
+    "matrix_division": _binary("m", np.divide),
+    "matrix_matrix_product": _binary("m", lambda a, b: seqsum(a[:, :, None] * b[None, :, :], axis=1)),
+    "scalar_min": _binary("s", _minimum),
+    "vector_min": _binary("v", _minimum),
+    "matrix_min": _binary("m", _minimum),
+    "scalar_max": _binary("s", _maximum),
+    "vector_max": _binary("v", _maximum),
+    "matrix_max": _binary("m", _maximum),
     "vector_mean": _to_scalar("v", lambda a: seqsum(a) / a.size),
     "matrix_mean": _to_scalar("m", lambda a: seqsum(a) / a.size),
-    "matrix_row_mean": _vector_to_matrix_reduce(lambda a: seqsum(a, axis=1) / a.shape[1]),
-    "matrix_row_st_dev": _vector_to_matrix_reduce(lambda a: _std(seqsum(a, axis=1), seqsum(a * a, axis=1), a.shape[1])),
+    "matrix_row_mean": _matrix_to_vector(lambda a: seqsum(a, axis=1) / a.shape[1]),
+    "matrix_row_st_dev": _matrix_to_vector(lambda a: _std(seqsum(a, axis=1), seqsum(a * a, axis=1), a.shape[1])),
     "vector_st_dev": _to_scalar("v", lambda a: _std(seqsum(a), seqsum(a * a), a.size)),
     "matrix_st_dev": _to_scalar("m", lambda a: _std(seqsum(a), seqsum(a * a), a.size)),
     "scalar_const_set": _scalar_const,
