@@ -1,0 +1,233 @@
+"""Mutations: how a child program is made from its parent.
+
+Real et al., "AutoML-Zero: Evolving Machine Learning Algorithms From Scratch" (ICML 2020), §3 and
+Fig. 2: each child gets one mutation of a type drawn from an allowed list, applied to one component
+function (``setup``, ``predict`` or ``learn``) drawn uniformly. Semantics follow the reference
+``mutator.cc`` (``MutationType``): ALTER_PARAM, RANDOMIZE_INSTRUCTION, RANDOMIZE_COMPONENT_FUNCTION,
+IDENTITY, INSERT_INSTRUCTION, REMOVE_INSTRUCTION, TRADE_INSTRUCTION, RANDOMIZE_ALGORITHM.
+
+Contracts
+- Every mutation is a pure function ``(parent, space, component, rng) -> child``: ``component`` is the
+  index into :data:`zero.program.COMPONENTS` (0 setup, 1 predict, 2 learn), ``rng`` a
+  ``numpy.random.Generator``; no I/O, no global state. Same seed, same child.
+- Programs are immutable values: the child is built with ``dataclasses.replace`` and the parent is
+  untouched. A mutation that cannot apply (empty component, size bound reached) returns the parent.
+- If the parent lies in ``space`` (``space.check``) so does the child.
+- ``alter_param`` changes at most one field of one instruction: an address is redrawn uniformly among
+  valid ones (outputs never ``s0``/``v0``); an index fraction is redrawn from U[0, 1); any other data
+  value ``x`` becomes ``sign · exp(log|x| + N(0, 1))`` with the sign flipped with probability 0.1
+  (a zero is redrawn from :data:`zero.ops.DATA_SAMPLING`), as the reference's ``AlterParam``.
+- :class:`Mutator` draws the type with probability proportional to its weight; the reference demo
+  and baseline lists are :data:`DEMO_MUTATIONS` and :data:`BASELINE_MUTATIONS` (uniform weights).
+  Insert/remove use the space's ``max_size``/``min_size`` as hard bounds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from zero import ops
+from zero.errors import ConfigError
+from zero.generator import random_component, random_instruction
+from zero.program import COMPONENTS, Instruction, Memory, Program
+from zero.search_space import SearchSpace
+
+Mutation = Callable[[Program, SearchSpace, int, np.random.Generator], Program]
+
+SIGN_FLIP_PROBABILITY = 0.1  # reference: kSignFlipProb
+
+
+def _with(program: Program, component: int, body) -> Program:
+    return dataclasses.replace(program, **{COMPONENTS[component]: tuple(body)})
+
+
+def _random_op(space: SearchSpace, component: int, rng: np.random.Generator) -> int:
+    allowed = space.components()[component].ops
+    return int(allowed[rng.integers(len(allowed))])
+
+
+def perturb_value(x: float, rng: np.random.Generator, name: str = "value") -> float:
+    """A new value for data field ``name`` holding ``x`` (see the module contract)."""
+    if name in ops.INDEX_FIELDS:
+        return float(rng.uniform(0.0, 1.0))
+    if x == 0.0:
+        return float(rng.uniform(*ops.DATA_SAMPLING[name]))
+    sign = math.copysign(1.0, x)
+    if rng.random() < SIGN_FLIP_PROBABILITY:
+        sign = -sign
+    magnitude = math.exp(min(math.log(abs(x)) + float(rng.normal()), 700.0))  # stay finite
+    return sign * magnitude
+
+
+def _address(kind: str, memory: Memory, rng: np.random.Generator, output: bool) -> int:
+    first = ops.FIRST_OUTPUT_ADDRESS[kind] if output else 0
+    return int(rng.integers(first, memory.size(kind)))
+
+
+def alter_instruction(ins: Instruction, memory: Memory, rng: np.random.Generator) -> Instruction:
+    """``ins`` with one parameter altered (reference ``AlterParam``); a no-op has none to alter."""
+    op = ins.spec
+    if op.output is None:
+        return ins
+    if op.arity == 0:  # const/random set ops: 50% out, 50% one data field
+        if rng.random() < 0.5:
+            return dataclasses.replace(ins, out=_address(op.output, memory, rng, output=True))
+        k = int(rng.integers(len(op.data)))
+        data = list(ins.data)
+        data[k] = perturb_value(data[k], rng, op.data[k])
+        return dataclasses.replace(ins, data=(data[0], data[1], data[2]))
+    slot = int(rng.integers(op.arity + 1))  # unary: in1/out; binary: in1/in2/out, uniform
+    if slot == op.arity:
+        return dataclasses.replace(ins, out=_address(op.output, memory, rng, output=True))
+    name = ("in1", "in2")[slot]
+    return dataclasses.replace(ins, **{name: _address(op.inputs[slot], memory, rng, output=False)})
+
+
+# ---- the eight mutation types ------------------------------------------------------------------
+
+
+def alter_param(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Alter one parameter (an address or a data value) of one random instruction."""
+    body = list(program.components()[component])
+    if not body:
+        return program
+    i = int(rng.integers(len(body)))
+    body[i] = alter_instruction(body[i], program.memory, rng)
+    return _with(program, component, body)
+
+
+def randomize_instruction(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Replace one random instruction by a fresh random one of an allowed op."""
+    body = list(program.components()[component])
+    if not body:
+        return program
+    i = int(rng.integers(len(body)))
+    body[i] = random_instruction(_random_op(space, component, rng), program.memory, rng)
+    return _with(program, component, body)
+
+
+def randomize_component(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Redraw every instruction of the component function, keeping its size."""
+    size = len(program.components()[component])
+    if size == 0:
+        return program
+    allowed = space.components()[component].ops
+    return _with(program, component, random_component(allowed, size, program.memory, rng))
+
+
+def identity(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """The parent itself (reference IDENTITY)."""
+    return program
+
+
+def _insert(body: list, space: SearchSpace, component: int, memory: Memory, rng: np.random.Generator) -> None:
+    position = int(rng.integers(len(body) + 1))
+    body.insert(position, random_instruction(_random_op(space, component, rng), memory, rng))
+
+
+def insert(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Insert a random instruction at a random position (0..len); parent if already at ``max_size``."""
+    body = list(program.components()[component])
+    if len(body) >= space.components()[component].max_size:
+        return program
+    _insert(body, space, component, program.memory, rng)
+    return _with(program, component, body)
+
+
+def remove(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Remove the instruction at a random position; parent if already at ``min_size``."""
+    body = list(program.components()[component])
+    if len(body) <= space.components()[component].min_size:
+        return program
+    del body[int(rng.integers(len(body)))]
+    return _with(program, component, body)
+
+
+def trade(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Remove a random instruction, then insert a random one at a random position (size kept)."""
+    body = list(program.components()[component])
+    if not body or space.components()[component].max_size == 0:
+        return program
+    del body[int(rng.integers(len(body)))]
+    _insert(body, space, component, program.memory, rng)
+    return _with(program, component, body)
+
+
+def randomize_algorithm(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+    """Redraw every component function at its current size (``component`` is ignored)."""
+    bodies = {
+        name: random_component(c.ops, len(body), program.memory, rng) if body else body
+        for name, c, body in zip(COMPONENTS, space.components(), program.components())
+    }
+    return dataclasses.replace(program, **bodies)
+
+
+MUTATIONS: dict[str, Mutation] = {
+    "alter_param": alter_param,
+    "randomize_instruction": randomize_instruction,
+    "randomize_component": randomize_component,
+    "identity": identity,
+    "insert": insert,
+    "remove": remove,
+    "trade": trade,
+    "randomize_algorithm": randomize_algorithm,
+}
+
+# The reference run_demo.sh / run_baseline.sh mutation lists, uniform weights.
+DEMO_MUTATIONS = {"alter_param": 1, "randomize_instruction": 1, "randomize_component": 1}
+BASELINE_MUTATIONS = {"alter_param": 1, "randomize_component": 1, "insert": 1, "remove": 1}
+
+
+def _check_weights(weights: Mapping[str, float], source: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    if not isinstance(weights, Mapping):
+        raise ConfigError(source, "mutations", weights, f"expected a mapping of mutation name to weight; known: {', '.join(MUTATIONS)}")
+    names, values = [], []
+    for name, weight in weights.items():
+        if name not in MUTATIONS:
+            raise ConfigError(source, "mutations", name, f"unknown mutation; known: {', '.join(MUTATIONS)}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise ConfigError(source, f"mutations.{name}", weight, "weight must be a finite number >= 0")
+        if weight > 0:
+            names.append(name)
+            values.append(float(weight))
+    if not names:
+        raise ConfigError(source, "mutations", dict(weights), "need at least one positive weight")
+    total = sum(values)
+    return tuple(names), tuple(v / total for v in values)
+
+
+@dataclass(frozen=True)
+class Mutator:
+    """Draws one mutation per child: type with probability ∝ ``weights``, component uniform.
+
+    Zero-weight types are never drawn. Bad weights raise :class:`~zero.errors.ConfigError`.
+    """
+
+    space: SearchSpace
+    weights: Mapping[str, float]
+    names: tuple[str, ...] = field(init=False, repr=False)
+    probabilities: tuple[float, ...] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        names, probabilities = _check_weights(self.weights, "<mutations>")
+        object.__setattr__(self, "weights", dict(self.weights))
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "probabilities", probabilities)
+
+    @staticmethod
+    def from_config(space: SearchSpace, weights: Mapping[str, float], source: str) -> Mutator:
+        """A mutator from config ``weights``; errors name ``source`` and the key."""
+        _check_weights(weights, source)
+        return Mutator(space, weights)
+
+    def mutate(self, program: Program, rng: np.random.Generator) -> tuple[Program, str]:
+        """The child and the name of the mutation type applied."""
+        k = int(rng.choice(len(self.names), p=self.probabilities))
+        component = int(rng.integers(len(COMPONENTS)))
+        name = self.names[k]
+        return MUTATIONS[name](program, self.space, component, rng), name
