@@ -32,8 +32,13 @@ def random_instruction(op_id: int, memory: Memory, rng: np.random.Generator) -> 
     return Instruction.make(op_id, in1=addresses[0], in2=addresses[1], out=out, data=random_data(op, rng))
 
 
+def random_op(allowed: tuple[int, ...], rng: np.random.Generator) -> int:
+    """One op id drawn uniformly from ``allowed``."""
+    return int(allowed[rng.integers(len(allowed))])
+
+
 def random_component(allowed: tuple[int, ...], size: int, memory: Memory, rng: np.random.Generator):
-    return tuple(random_instruction(int(allowed[rng.integers(len(allowed))]), memory, rng) for _ in range(size))
+    return tuple(random_instruction(random_op(allowed, rng), memory, rng) for _ in range(size))
 
 
 def random_program(space: SearchSpace, rng: np.random.Generator, sizes: tuple[int, int, int] | None = None) -> Program:

@@ -33,7 +33,7 @@ import numpy as np
 
 from zero import ops
 from zero.errors import ConfigError
-from zero.generator import random_component, random_instruction
+from zero.generator import random_component, random_instruction, random_op
 from zero.program import COMPONENTS, Instruction, Memory, Program
 from zero.search_space import SearchSpace
 
@@ -47,8 +47,7 @@ def _with(program: Program, component: int, body) -> Program:
 
 
 def _random_op(space: SearchSpace, component: int, rng: np.random.Generator) -> int:
-    allowed = space.components()[component].ops
-    return int(allowed[rng.integers(len(allowed))])
+    return random_op(space.components()[component].ops, rng)
 
 
 def perturb_value(x: float, rng: np.random.Generator, name: str = "value") -> float:
@@ -210,11 +209,12 @@ class Mutator:
 
     space: SearchSpace
     weights: Mapping[str, float]
+    source: str = field(default="<mutations>", repr=False, compare=False)  # named in config errors
     names: tuple[str, ...] = field(init=False, repr=False)
     probabilities: tuple[float, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
-        names, probabilities = _check_weights(self.weights, "<mutations>")
+        names, probabilities = _check_weights(self.weights, self.source)
         object.__setattr__(self, "weights", dict(self.weights))
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "probabilities", probabilities)
@@ -222,8 +222,7 @@ class Mutator:
     @staticmethod
     def from_config(space: SearchSpace, weights: Mapping[str, float], source: str) -> Mutator:
         """A mutator from config ``weights``; errors name ``source`` and the key."""
-        _check_weights(weights, source)
-        return Mutator(space, weights)
+        return Mutator(space, weights, source)
 
     def mutate(self, program: Program, rng: np.random.Generator) -> tuple[Program, str]:
         """The child and the name of the mutation type applied."""
