@@ -116,7 +116,9 @@ def test_functions_given_as_module_paths(monkeypatch):
 
 def test_bench_json_figures(quick_result):
     r = quick_result
-    assert set(r) == {"context", "interpreter", "evaluation", "startup"}
+    assert set(r) == {"context", "interpreter", "evaluation", "search", "startup"}
+    assert _positive_finite(r["search"]["individuals_per_second"]) and r["search"]["individuals"] >= 10_000
+    assert 0.0 < r["search"]["fec_hit_rate"] < 1.0 and 0.0 < r["search"]["evaluated_share"] <= 1.0
     assert {"python", "numba", "numpy", "cpu", "seconds_per_figure"} <= set(r["context"])
     rows = {(row["space"], row["feature_size"]): row for row in r["interpreter"]}
     assert set(rows) == {("demo", 4), ("demo", 16), ("paper_full", 4), ("paper_full", 16)}

@@ -16,37 +16,14 @@ from zero import ops
 from zero.errors import ConfigError
 from zero.generator import random_program
 from zero.mutation import BASELINE_MUTATIONS, DEMO_MUTATIONS, MUTATIONS, Mutator, alter_param
-from zero.program import COMPONENTS, Instruction, Memory, Program
-from zero.search_space import SPACES_DIR, ComponentSpace, SearchSpace, load
+from zero.program import Instruction, Memory, Program
+from zero.search_space import ComponentSpace, SearchSpace, load
 
-SHIPPED = sorted(p.stem for p in SPACES_DIR.glob("*.yaml"))
-RANDOM_SPACES = [f"random{k}" for k in range(8)]
+from spaces import RANDOM_SPACES, SHIPPED
+from spaces import random_space as _random_space
+from spaces import space as _space
+
 MUTATIONS_PER_CASE = 200
-
-
-def _random_space(seed: int) -> SearchSpace:
-    """A random memory, random op subsets that respect it, random size bounds (some fixed, some 0)."""
-    rng = np.random.default_rng(1000 + seed)
-    memory = Memory(int(rng.integers(2, 6)), int(rng.integers(1, 5)), int(rng.integers(0, 3)))
-    usable = [
-        op.id
-        for op in ops.OPS[1:]  # no_op excluded: it makes "the component changed" untestable
-        if all(memory.size(k) > 0 for k in op.inputs) and memory.size(op.output) > ops.FIRST_OUTPUT_ADDRESS[op.output]
-    ]
-    components = []
-    for _ in COMPONENTS:
-        lo = int(rng.integers(0, 4))
-        hi = lo if rng.random() < 0.3 else lo + int(rng.integers(1, 6))
-        if rng.random() < 0.1:
-            lo = hi = 0
-        chosen = rng.choice(usable, size=int(rng.integers(1, min(8, len(usable)) + 1)), replace=False)
-        allowed = tuple(int(i) for i in chosen) if hi > 0 else ()
-        components.append(ComponentSpace(allowed, lo, hi, int(rng.integers(lo, hi + 1))))
-    return SearchSpace(f"random{seed}", memory, *components)
-
-
-def _space(case: str) -> SearchSpace:
-    return _random_space(int(case[6:])) if case.startswith("random") else load(case)
 
 
 def _parent(space: SearchSpace, rng: np.random.Generator) -> Program:

@@ -117,6 +117,11 @@ def _print_bench(console, result: dict) -> None:
         table.add_row(label, f"{ev[key]['evaluations_per_second']:,.0f}", f"{ev[key]['us_per_evaluation']:.1f}")
     console.print(table)
 
+    se = result["search"]
+    console.print(f"Search: {se['individuals_per_second']:,.0f} individuals/s on one core "
+                  f"({se['experiment']}.yaml, P={se['population']}, {se['individuals']:,} individuals from a fresh "
+                  f"population in {se['seconds']:.1f} s; FEC hit rate {se['fec_hit_rate']:.0%}, "
+                  f"{se['evaluated_share']:.0%} evaluated)")  # fmt: skip
     st = result["startup"]
     console.print(f"Start-up (fresh process, import + first evaluation): {st['seconds']:.2f} s, "
                   f"first run {st['first_seconds']:.2f} s")  # fmt: skip
@@ -129,8 +134,16 @@ def _print_bench(console, result: dict) -> None:
 # The registry and the entry point
 
 COMMANDS: dict[str, Command] = {
+    "run": Command(
+        summary="run a search (default: rediscover linear regression), writing a run directory",
+        example="zero run                                   # experiments/linear_regression.yaml\n"
+        "  zero run nonlinear --seed 3 --out runs/nl3\n"
+        "  zero run --resume --out runs/nl3              # continue after Ctrl-C",
+        add_arguments="zero.run_cli:add_arguments",
+        handler="zero.run_cli:main",
+    ),
     "bench": Command(
-        summary="measure the interpreter and the evaluator, print the figures",
+        summary="measure the interpreter, the evaluator and the search loop, print the figures",
         example="zero bench              # tables, about 20 s\n  zero bench --quick --json",
         add_arguments=_bench_arguments,
         handler=_bench,

@@ -24,3 +24,14 @@ class ConfigError(ZeroError, ValueError):
 
 class ProgramError(ZeroError, ValueError):
     """A program (built in code or loaded from a file) breaks the language's rules."""
+
+
+class StoreError(ZeroError):
+    """A run directory's file is missing, unreadable or corrupt, or the directory cannot hold this run.
+
+    ``path`` is the file (or directory) at fault and ``problem`` says what is wrong with it.
+    """
+
+    def __init__(self, path: Any, problem: str):
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")

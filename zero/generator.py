@@ -1,19 +1,24 @@
 """Initial programs: random, no-op, and (via :mod:`zero.handwritten`) hand-written ones.
 
 Reference: AutoML-Zero ``generator.cc`` (NO_OP_ALGORITHM, RANDOM_ALGORITHM). Every function takes an
-explicit ``numpy.random.Generator`` and does no I/O; every program returned lies in its search space.
+explicit random stream (:class:`zero.rng.Rng`, or a ``numpy.random.Generator``) and does no I/O;
+every program returned lies in its search space.
+
+Draw order is a contract: :mod:`zero.mutation_kernels` repeats it draw for draw, so with the same
+:class:`~zero.rng.Rng` state both make the same instructions. A random instruction draws its input
+addresses (in1, then in2), then its output address, then its data fields in order; a random
+component draws, per instruction, the op and then the instruction.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from zero import ops
 from zero.program import Instruction, Memory, Program
+from zero.rng import RandomStream
 from zero.search_space import SearchSpace
 
 
-def random_data(op: ops.Op, rng: np.random.Generator) -> list[float]:
+def random_data(op: ops.Op, rng: RandomStream) -> list[float]:
     """Fresh data fields for ``op``, drawn as :data:`zero.ops.DATA_SAMPLING` says."""
     values = []
     for name in op.data:
@@ -22,7 +27,7 @@ def random_data(op: ops.Op, rng: np.random.Generator) -> list[float]:
     return values
 
 
-def random_instruction(op_id: int, memory: Memory, rng: np.random.Generator) -> Instruction:
+def random_instruction(op_id: int, memory: Memory, rng: RandomStream) -> Instruction:
     """An instruction of op ``op_id`` with uniformly drawn addresses (outputs never s0/v0) and data."""
     op = ops.OPS[op_id]
     addresses = [int(rng.integers(memory.size(kind))) for kind in op.inputs] + [0, 0]
@@ -32,16 +37,16 @@ def random_instruction(op_id: int, memory: Memory, rng: np.random.Generator) -> 
     return Instruction.make(op_id, in1=addresses[0], in2=addresses[1], out=out, data=random_data(op, rng))
 
 
-def random_op(allowed: tuple[int, ...], rng: np.random.Generator) -> int:
+def random_op(allowed: tuple[int, ...], rng: RandomStream) -> int:
     """One op id drawn uniformly from ``allowed``."""
-    return int(allowed[rng.integers(len(allowed))])
+    return int(allowed[int(rng.integers(len(allowed)))])
 
 
-def random_component(allowed: tuple[int, ...], size: int, memory: Memory, rng: np.random.Generator):
+def random_component(allowed: tuple[int, ...], size: int, memory: Memory, rng: RandomStream):
     return tuple(random_instruction(random_op(allowed, rng), memory, rng) for _ in range(size))
 
 
-def random_program(space: SearchSpace, rng: np.random.Generator, sizes: tuple[int, int, int] | None = None) -> Program:
+def random_program(space: SearchSpace, rng: RandomStream, sizes: tuple[int, int, int] | None = None) -> Program:
     """A program of random instructions from each component's allowed ops, at ``init`` sizes
     (or ``sizes``, which must lie within the space's bounds)."""
     sizes = sizes or tuple(c.init_size for c in space.components())
@@ -53,4 +58,3 @@ def noop_program(space: SearchSpace) -> Program:
     """``init`` no-ops per component (the reference's NO_OP_ALGORITHM); empty when init is 0."""
     noop = Instruction.make(ops.NO_OP)
     return Program(*((noop,) * c.init_size for c in space.components()), memory=space.memory)
-

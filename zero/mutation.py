@@ -8,8 +8,13 @@ IDENTITY, INSERT_INSTRUCTION, REMOVE_INSTRUCTION, TRADE_INSTRUCTION, RANDOMIZE_A
 
 Contracts
 - Every mutation is a pure function ``(parent, space, component, rng) -> child``: ``component`` is the
-  index into :data:`zero.program.COMPONENTS` (0 setup, 1 predict, 2 learn), ``rng`` a
-  ``numpy.random.Generator``; no I/O, no global state. Same seed, same child.
+  index into :data:`zero.program.COMPONENTS` (0 setup, 1 predict, 2 learn), ``rng`` a random stream
+  (:class:`zero.rng.Rng` or a ``numpy.random.Generator``); no I/O, no global state. Same seed, same
+  child.
+- Draw order is part of the contract: :mod:`zero.mutation_kernels` is a compiled twin that, from the
+  same :class:`~zero.rng.Rng` state, makes the same child with the same draws. Only ``random``,
+  ``integers``, ``uniform`` and ``normal`` are drawn, and a mutation that returns the parent
+  unchanged because it cannot apply draws nothing.
 - Programs are immutable values: the child is built with ``dataclasses.replace`` and the parent is
   untouched. A mutation that cannot apply (empty component, size bound reached) returns the parent.
 - If the parent lies in ``space`` (``space.check``) so does the child.
@@ -17,7 +22,8 @@ Contracts
   valid ones (outputs never ``s0``/``v0``); an index fraction is redrawn from U[0, 1); any other data
   value ``x`` becomes ``sign · exp(log|x| + N(0, 1))`` with the sign flipped with probability 0.1
   (a zero is redrawn from :data:`zero.ops.DATA_SAMPLING`), as the reference's ``AlterParam``.
-- :class:`Mutator` draws the type with probability proportional to its weight; the reference demo
+- :class:`Mutator` draws the type with probability proportional to its weight (one uniform against
+  the cumulative probabilities), then the component; the reference demo
   and baseline lists are :data:`DEMO_MUTATIONS` and :data:`BASELINE_MUTATIONS` (uniform weights).
   Insert/remove use the space's ``max_size``/``min_size`` as hard bounds.
 """
@@ -25,19 +31,19 @@ Contracts
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
-
-import numpy as np
 
 from zero import ops
 from zero.errors import ConfigError
 from zero.generator import random_component, random_instruction, random_op
 from zero.program import COMPONENTS, Instruction, Memory, Program
+from zero.rng import RandomStream
 from zero.search_space import SearchSpace
 
-Mutation = Callable[[Program, SearchSpace, int, np.random.Generator], Program]
+Mutation = Callable[[Program, SearchSpace, int, RandomStream], Program]
 
 SIGN_FLIP_PROBABILITY = 0.1  # reference: kSignFlipProb
 
@@ -46,11 +52,11 @@ def _with(program: Program, component: int, body) -> Program:
     return dataclasses.replace(program, **{COMPONENTS[component]: tuple(body)})
 
 
-def _random_op(space: SearchSpace, component: int, rng: np.random.Generator) -> int:
+def _random_op(space: SearchSpace, component: int, rng: RandomStream) -> int:
     return random_op(space.components()[component].ops, rng)
 
 
-def perturb_value(x: float, rng: np.random.Generator, name: str = "value") -> float:
+def perturb_value(x: float, rng: RandomStream, name: str = "value") -> float:
     """A new value for data field ``name`` holding ``x`` (see the module contract)."""
     if name in ops.INDEX_FIELDS:
         return float(rng.uniform(0.0, 1.0))
@@ -63,12 +69,12 @@ def perturb_value(x: float, rng: np.random.Generator, name: str = "value") -> fl
     return sign * magnitude
 
 
-def _address(kind: str, memory: Memory, rng: np.random.Generator, output: bool) -> int:
+def _address(kind: str, memory: Memory, rng: RandomStream, output: bool) -> int:
     first = ops.FIRST_OUTPUT_ADDRESS[kind] if output else 0
     return int(rng.integers(first, memory.size(kind)))
 
 
-def alter_instruction(ins: Instruction, memory: Memory, rng: np.random.Generator) -> Instruction:
+def alter_instruction(ins: Instruction, memory: Memory, rng: RandomStream) -> Instruction:
     """``ins`` with one parameter altered (reference ``AlterParam``); a no-op has none to alter."""
     op = ins.spec
     if op.output is None:
@@ -90,7 +96,7 @@ def alter_instruction(ins: Instruction, memory: Memory, rng: np.random.Generator
 # ---- the eight mutation types ------------------------------------------------------------------
 
 
-def alter_param(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def alter_param(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Alter one parameter (an address or a data value) of one random instruction."""
     body = list(program.components()[component])
     if not body:
@@ -100,7 +106,7 @@ def alter_param(program: Program, space: SearchSpace, component: int, rng: np.ra
     return _with(program, component, body)
 
 
-def randomize_instruction(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def randomize_instruction(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Replace one random instruction by a fresh random one of an allowed op."""
     body = list(program.components()[component])
     if not body:
@@ -110,7 +116,7 @@ def randomize_instruction(program: Program, space: SearchSpace, component: int, 
     return _with(program, component, body)
 
 
-def randomize_component(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def randomize_component(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Redraw every instruction of the component function, keeping its size."""
     size = len(program.components()[component])
     if size == 0:
@@ -119,17 +125,17 @@ def randomize_component(program: Program, space: SearchSpace, component: int, rn
     return _with(program, component, random_component(allowed, size, program.memory, rng))
 
 
-def identity(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def identity(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """The parent itself (reference IDENTITY)."""
     return program
 
 
-def _insert(body: list, space: SearchSpace, component: int, memory: Memory, rng: np.random.Generator) -> None:
+def _insert(body: list, space: SearchSpace, component: int, memory: Memory, rng: RandomStream) -> None:
     position = int(rng.integers(len(body) + 1))
     body.insert(position, random_instruction(_random_op(space, component, rng), memory, rng))
 
 
-def insert(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def insert(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Insert a random instruction at a random position (0..len); parent if already at ``max_size``."""
     body = list(program.components()[component])
     if len(body) >= space.components()[component].max_size:
@@ -138,7 +144,7 @@ def insert(program: Program, space: SearchSpace, component: int, rng: np.random.
     return _with(program, component, body)
 
 
-def remove(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def remove(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Remove the instruction at a random position; parent if already at ``min_size``."""
     body = list(program.components()[component])
     if len(body) <= space.components()[component].min_size:
@@ -147,7 +153,7 @@ def remove(program: Program, space: SearchSpace, component: int, rng: np.random.
     return _with(program, component, body)
 
 
-def trade(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def trade(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Remove a random instruction, then insert a random one at a random position (size kept)."""
     body = list(program.components()[component])
     if not body or space.components()[component].max_size == 0:
@@ -157,7 +163,7 @@ def trade(program: Program, space: SearchSpace, component: int, rng: np.random.G
     return _with(program, component, body)
 
 
-def randomize_algorithm(program: Program, space: SearchSpace, component: int, rng: np.random.Generator) -> Program:
+def randomize_algorithm(program: Program, space: SearchSpace, component: int, rng: RandomStream) -> Program:
     """Redraw every component function at its current size (``component`` is ignored)."""
     bodies = {
         name: random_component(c.ops, len(body), program.memory, rng) if body else body
@@ -200,6 +206,14 @@ def _check_weights(weights: Mapping[str, float], source: str) -> tuple[tuple[str
     return tuple(names), tuple(v / total for v in values)
 
 
+def draw_index(cumulative: tuple[float, ...], u: float) -> int:
+    """The first ``k`` with ``u < cumulative[k]``; the last index if there is none."""
+    for k, c in enumerate(cumulative):
+        if u < c:
+            return k
+    return len(cumulative) - 1
+
+
 @dataclass(frozen=True)
 class Mutator:
     """Draws one mutation per child: type with probability ∝ ``weights``, component uniform.
@@ -212,21 +226,29 @@ class Mutator:
     source: str = field(default="<mutations>", repr=False, compare=False)  # named in config errors
     names: tuple[str, ...] = field(init=False, repr=False)
     probabilities: tuple[float, ...] = field(init=False, repr=False)
+    # Running sums of ``probabilities``; the compiled twin draws against this very table.
+    cumulative: tuple[float, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
         names, probabilities = _check_weights(self.weights, self.source)
         object.__setattr__(self, "weights", dict(self.weights))
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "probabilities", probabilities)
+        object.__setattr__(self, "cumulative", tuple(itertools.accumulate(probabilities)))
 
     @staticmethod
     def from_config(space: SearchSpace, weights: Mapping[str, float], source: str) -> Mutator:
         """A mutator from config ``weights``; errors name ``source`` and the key."""
         return Mutator(space, weights, source)
 
-    def mutate(self, program: Program, rng: np.random.Generator) -> tuple[Program, str]:
-        """The child and the name of the mutation type applied."""
-        k = int(rng.choice(len(self.names), p=self.probabilities))
+    def mutate(self, program: Program, rng: RandomStream) -> tuple[Program, str]:
+        """The child and the name of the mutation type applied.
+
+        Draws ``u = rng.random()`` and takes the first type whose cumulative probability exceeds
+        ``u`` (the last one if rounding left the total just below 1), then the component uniformly,
+        then whatever the mutation draws.
+        """
+        k = draw_index(self.cumulative, rng.random())
         component = int(rng.integers(len(COMPONENTS)))
         name = self.names[k]
         return MUTATIONS[name](program, self.space, component, rng), name

@@ -51,12 +51,18 @@ def cache_dir() -> Path:
     return Path(base) / "zero"
 
 
-def specialize(template: ModuleType, feature_size: int) -> ModuleType:
-    """Import a copy of ``template`` with ``FEATURE_SIZE`` set to ``feature_size``."""
+def specialize(template: ModuleType, feature_size: int, lines: dict[str, str] | None = None) -> ModuleType:
+    """Import a copy of ``template`` with ``FEATURE_SIZE`` set to ``feature_size``.
+
+    ``lines`` rewrites further whole lines (each must occur exactly once), e.g. an import of the
+    kernels template replaced by an import of its specialization for the same F.
+    """
     source = Path(template.__file__).read_text()
-    if source.count(_MARKER) != 1:
-        raise RuntimeError(f"{template.__file__} must contain the line {_MARKER!r} exactly once")
-    source = source.replace(_MARKER, f"FEATURE_SIZE = {int(feature_size)}  # specialized")
+    replacements = {_MARKER: f"FEATURE_SIZE = {int(feature_size)}  # specialized", **(lines or {})}
+    for old, new in replacements.items():
+        if source.count(old) != 1:
+            raise RuntimeError(f"{template.__file__} must contain the line {old!r} exactly once")
+        source = source.replace(old, new)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     stem = f"{template.__name__.rsplit('.', 1)[-1]}_f{feature_size}_{digest}"
     name = f"zero._specialized.{stem}"

@@ -1,0 +1,119 @@
+"""The functional-equivalence cache (zero.fec): an exact LRU map with forget-after-N-hits, checked
+against a plain OrderedDict model on random operation sequences; and the fingerprint's hashing."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+from zero import fec
+
+
+class Model:
+    """The contract in plain Python."""
+
+    def __init__(self, capacity: int, forget_every: int):
+        self.capacity, self.forget_every = capacity, forget_every
+        self.entries: OrderedDict[int, list] = OrderedDict()  # key -> [value, hits]; last = most recent
+        self.lookups = self.hits = 0
+
+    def lookup(self, key):
+        self.lookups += 1
+        if key not in self.entries:
+            return None
+        entry = self.entries[key]
+        entry[1] += 1
+        if entry[1] >= self.forget_every:
+            del self.entries[key]
+            return None
+        self.entries.move_to_end(key)
+        self.hits += 1
+        return entry[0]
+
+    def insert(self, key, value):
+        if key in self.entries:
+            self.entries[key] = [value, 0]
+            self.entries.move_to_end(key)
+            return
+        if len(self.entries) >= self.capacity:
+            self.entries.popitem(last=False)
+        self.entries[key] = [value, 0]
+
+
+def _recency(cache: fec.FecArrays) -> list[int]:
+    """Keys from least to most recently used, walking the linked list."""
+    keys, n = [], cache.meta[fec.TAIL]
+    while n != fec.NONE:
+        keys.append(int(cache.keys[n]))
+        n = cache.newer[n]
+    return keys
+
+
+@pytest.mark.parametrize("capacity,forget_every,key_range", [(1, 3, 4), (8, 100, 20), (16, 2, 40), (50, 5, 60)])
+def test_cache_matches_the_lru_model(capacity, forget_every, key_range):
+    rng = np.random.default_rng(capacity * 1000 + forget_every)
+    cache, model = fec.new_cache(capacity, forget_every), Model(capacity, forget_every)
+    found = np.zeros(1, dtype=np.bool_)
+    for step in range(3000):
+        key = int(rng.integers(key_range)) * 0x9E3779B97F4A7C15 % 2**64  # spread over buckets
+        if rng.random() < 0.6:
+            value = fec.lookup(cache, np.uint64(key), found)
+            expected = model.lookup(key)
+            assert bool(found[0]) == (expected is not None), step
+            if expected is not None:
+                assert value == expected
+        else:
+            value = float(rng.random())
+            fec.insert(cache, np.uint64(key), value)
+            model.insert(key, value)
+        assert int(cache.meta[fec.SIZE]) == len(model.entries)
+    assert _recency(cache) == list(model.entries)
+    assert (int(cache.meta[fec.LOOKUPS]), int(cache.meta[fec.HITS])) == (model.lookups, model.hits)
+    assert fec.hit_rate(cache) == pytest.approx(model.hits / model.lookups)
+
+
+def test_forgotten_entry_misses_once_then_is_stored_again():
+    cache = fec.new_cache(4, forget_every=3)
+    found = np.zeros(1, dtype=np.bool_)
+    key = np.uint64(12345)
+    fec.insert(cache, key, 0.5)
+    outcomes = []
+    for _ in range(3):
+        fec.lookup(cache, key, found)
+        outcomes.append(bool(found[0]))
+    assert outcomes == [True, True, False]  # the third hit forgets it
+    fec.insert(cache, key, 0.7)
+    assert fec.lookup(cache, key, found) == 0.7 and found[0]
+
+
+def test_least_recently_used_is_evicted():
+    cache = fec.new_cache(2, forget_every=100)
+    found = np.zeros(1, dtype=np.bool_)
+    a, b, c = (np.uint64(k) for k in (1, 2, 3))
+    fec.insert(cache, a, 1.0)
+    fec.insert(cache, b, 2.0)
+    fec.lookup(cache, a, found)  # a is now more recent than b
+    fec.insert(cache, c, 3.0)  # evicts b
+    assert fec.lookup(cache, b, found) == 0.0 and not found[0]
+    assert fec.lookup(cache, a, found) == 1.0 and found[0]
+    assert fec.lookup(cache, c, found) == 3.0 and found[0]
+
+
+def test_prediction_hash_truncates_and_canonicalizes():
+    h0 = np.uint64(7)
+    assert fec.fold_prediction(h0, 0.0) == fec.fold_prediction(h0, -0.0)
+    assert fec.fold_prediction(h0, np.nan) == fec.fold_prediction(h0, -np.nan)
+    x = 0.123456789
+    assert fec.fold_prediction(h0, x) == fec.fold_prediction(h0, x * (1 + 1e-15))  # rounding-level
+    assert fec.fold_prediction(h0, x) != fec.fold_prediction(h0, x * (1 + 1e-6))
+    assert fec.fold_prediction(h0, 1.0) != fec.fold_prediction(h0, -1.0)
+    assert fec.fold(fec.fold(h0, 1), 2) != fec.fold(fec.fold(h0, 2), 1)  # order matters
+
+
+def test_bad_sizes_are_rejected():
+    with pytest.raises(ValueError):
+        fec.new_cache(0, 1)
+    with pytest.raises(ValueError):
+        fec.new_cache(1, 0)

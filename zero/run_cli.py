@@ -1,0 +1,71 @@
+"""``zero run``: arguments (import-light, for ``zero --help``) and the handler."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from zero.errors import ZeroError
+
+EXIT_INTERRUPTED = 130
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _nonnegative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
+                        help="a YAML file or a shipped experiment's name (default: linear_regression)")
+    parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME-seedN-TIME)")
+    parser.add_argument("--seed", type=_nonnegative_int, metavar="N", help="search seed (default: the experiment's)")
+    parser.add_argument("--max-individuals", type=_positive_int, metavar="N", help="stop after N individuals")
+    parser.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds of search")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--json", action="store_true", help="print the outcome as one JSON line")
+
+
+def main(args: argparse.Namespace) -> int:
+    from zero import runner
+    from zero.experiment import load
+    from zero.progress import Progress
+
+    overrides = {}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.max_individuals is not None:
+        overrides["stop.max_individuals"] = args.max_individuals
+    if args.max_seconds is not None:
+        overrides["stop.max_seconds"] = args.max_seconds
+    if args.resume:
+        if args.out is None:
+            raise ZeroError("--resume needs --out DIR, the run directory to continue")
+        if args.experiment is not None:
+            raise ZeroError("--resume continues the experiment stored in --out; do not name one")
+        experiment = runner.load_resumed_experiment(args.out, overrides)
+        out = Path(args.out)
+    else:
+        experiment = load(args.experiment)
+        if overrides:
+            experiment = experiment.with_overrides(**overrides)
+        out = Path(args.out or f"runs/{experiment.name}-seed{experiment.seed}-{time.strftime('%Y%m%d-%H%M%S')}")
+    progress = Progress(enabled=not args.quiet and not args.json)
+    progress.message(f"zero run: {experiment.name} (seed {experiment.seed}) -> {out}")
+    outcome = runner.run(experiment, out, resume=args.resume, progress=progress)
+    print(runner.dumps(outcome) if args.json else runner.describe(outcome))
+    return EXIT_INTERRUPTED if outcome.stopped == runner.STOP_INTERRUPTED else 0
