@@ -163,3 +163,36 @@ def test_corrupt_checkpoint_arrays_are_rejected():
         Evolution(small(), seed=0).load_arrays(bad, "ckpt")
     with pytest.raises(ZeroError, match="config"):
         Evolution(small(population=60), seed=0).load_arrays(arrays, "ckpt")
+
+
+def test_compiled_search_is_recompiled_when_any_module_it_calls_changes():
+    """numba's cache only checks the cached file itself, so the specialized file's name hashes
+    the sources of every zero module the template imports, directly or indirectly."""
+    from pathlib import Path
+
+    from zero import jit
+    from zero.interpreter import kernels
+
+    deps = {p.relative_to(Path(K.__file__).parent).as_posix() for p in jit.dependencies(Path(K.__file__).read_text())}
+    assert {"mutation_kernels.py", "fec.py", "ops.py", "interpreter/kernels.py", "interpreter/rng.py", "interpreter/common.py"} <= deps
+    deps = {p.name for p in jit.dependencies(Path(kernels.__file__).read_text())}
+    assert {"ops.py", "rng.py", "common.py"} <= deps
+
+
+def test_numba_cache_is_keyed_on_every_source_the_compiled_code_uses():
+    from zero import jit
+
+    names = {p.relative_to(jit.PACKAGE).as_posix() for p in jit.compiled_sources()}
+    assert {"ops.py", "mutation.py", "fec.py", "mutation_kernels.py", "evolution_kernels.py",
+            "interpreter/kernels.py", "interpreter/rng.py", "interpreter/common.py"} <= names  # fmt: skip
+    assert not {"cli.py", "runner.py", "store.py", "bench.py"} & names  # editing these recompiles nothing
+    assert jit.sources_digest() in str(jit.numba_cache_dir())
+
+
+def test_fingerprint_refuses_a_program_of_another_memory():
+    from zero.errors import ProgramError
+    from zero.program import Memory
+
+    evo = Evolution(small(), seed=0)
+    with pytest.raises(ProgramError, match="memory"):
+        evo.fingerprint(linear_regression(0.1, memory=Memory(20, 20, 20)))

@@ -117,3 +117,20 @@ def test_bad_sizes_are_rejected():
         fec.new_cache(0, 1)
     with pytest.raises(ValueError):
         fec.new_cache(1, 0)
+
+
+def test_consistency_check_reports_corrupt_arrays_instead_of_looping():
+    cache = fec.new_cache(8, 100)
+    for k in range(5):
+        fec.insert(cache, np.uint64(k * 0x9E3779B97F4A7C15 % 2**64), float(k))
+    assert fec.problem(cache) is None
+    cycle = fec.FecArrays(*(a.copy() for a in cache))
+    cycle.older[cycle.meta[fec.TAIL]] = cycle.meta[fec.HEAD]  # the recency list loops
+    assert "recency" in fec.problem(cycle)
+    chained = fec.FecArrays(*(a.copy() for a in cache))
+    first = int(np.flatnonzero(chained.buckets >= 0)[0])
+    chained.chain[chained.buckets[first]] = chained.buckets[first]  # a chain points at itself
+    assert fec.problem(chained) is not None
+    counts = fec.FecArrays(*(a.copy() for a in cache))
+    counts.meta[fec.FREE_COUNT] = 8
+    assert fec.problem(counts) is not None

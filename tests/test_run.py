@@ -195,3 +195,53 @@ def test_shipped_experiments_load_and_build_their_tasks(name):
         assert tasks.num_tasks == exp.config[phase]["num_tasks"]
     exp.initial_program()
     assert np.isfinite(evaluate(exp.initial_program(), exp.tasks("search")).fitness)
+
+
+def test_resuming_a_finished_run_does_not_run_more(tmp_path):
+    exp = small(stop={"max_individuals": 2000})
+    run(exp, tmp_path / "r")
+    outcome = run(load_resumed_experiment(tmp_path / "r", {}), tmp_path / "r", resume=True)
+    assert outcome.individuals == 2000 and outcome.stopped == STOP_INDIVIDUALS
+    assert [r["individuals"] for r in RunDir(tmp_path / "r").read_progress()] == [1000, 2000]
+
+
+def test_resume_refuses_another_seed_and_a_corrupt_checkpoint_meta(tmp_path, capsys):
+    exp_file = tmp_path / "exp.yaml"
+    exp_file.write_text(json.dumps(small().to_dict()))
+    out = tmp_path / "r"
+    assert main(["run", str(exp_file), "--out", str(out), "--max-individuals", "1000", "--quiet"]) == 0
+    assert main(["run", "--resume", "--out", str(out), "--seed", "5"]) == 2
+    assert "seed" in capsys.readouterr().err
+    manifest = out / "checkpoint" / "latest.json"
+    data = json.loads(manifest.read_text())
+    del data["meta"]["seconds"]
+    manifest.write_text(json.dumps(data))
+    assert main(["run", "--resume", "--out", str(out), "--max-individuals", "2000", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "checkpoint" in err and "seconds" in err and "Traceback" not in err
+
+
+def test_a_run_with_its_own_space_file_resumes_from_anywhere(tmp_path, monkeypatch):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "space.yaml").write_text((Path(__file__).parent.parent / "search_spaces" / "demo.yaml").read_text())
+    data = small().to_dict() | {"search_space": "space.yaml"}
+    (folder / "exp.yaml").write_text(json.dumps(data))
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(folder / "exp.yaml"), "--out", "r", "--max-individuals", "1000", "--quiet"]) == 0
+    monkeypatch.chdir(folder)
+    assert main(["run", "--resume", "--out", str(tmp_path / "r"), "--max-individuals", "2000", "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("key,value,where", [
+    ("stop", {"max_seconds": -1.0}, "stop.max_seconds"),
+    ("stop", {"select_fitness": float("nan")}, "stop.select_fitness"),
+    ("restart_every", 50, "restart_every"),
+    ("hurdles", {"enabled": True, "num_tasks": 4}, "hurdles.num_tasks"),
+])  # fmt: skip
+def test_inconsistent_settings_are_refused(key, value, where):
+    from zero.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        small(**{key: value})
+    assert where in str(err.value)

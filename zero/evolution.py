@@ -123,12 +123,19 @@ class Evolution:
         self.search_tasks = SearchTasks(t.x_train, t.y_train, t.x_valid, t.y_valid, t.orders, t.rng_seeds)
         P, L = cfg["population"], program_capacity(experiment.space)
         template = _buffers(experiment.initial_program(), L)
+        try:
+            self._allocate(P, L, template, seed, cfg["fec"])
+        except MemoryError:
+            raise ZeroError(f"{experiment.source}: population {P} of programs up to {L} instructions and an FEC of "
+                            f"{cfg['fec']['capacity']} entries do not fit in memory") from None
+
+    def _allocate(self, P: int, L: int, template: tuple, seed: int, fec: dict) -> None:
         self.state = State(
             np.zeros((P, L, 4), np.int32), np.zeros((P, L, 3)), np.zeros((P, 4), np.int64), np.zeros(P),
             np.zeros((L, 4), np.int32), np.zeros((L, 3)), np.zeros(4, np.int64), *template,
             np.zeros(6, np.int64), np.array([-np.inf, -np.inf]), np.array([seed_state(seed)], np.uint64),
         )  # fmt: skip
-        self.cache = fec_.new_cache(cfg["fec"]["capacity"], cfg["fec"]["forget_every"])
+        self.cache = fec_.new_cache(fec["capacity"], fec["forget_every"])
 
     # ---- advancing
 
@@ -137,6 +144,13 @@ class Evolution:
         if n <= 0:
             return 0
         return int(self.kernels.evolve(self.state, self.cache, self.space, self.search_tasks, self.settings, int(n)))
+
+    def warm_up(self) -> None:
+        """Compile (or load from the cache) the search loop by running one individual on a copy of
+        the state, so that timing starts after it; the state itself is untouched."""
+        state = State(*(a.copy() for a in self.state))
+        cache = fec_.FecArrays(*(a.copy() for a in self.cache))
+        self.kernels.evolve(state, cache, self.space, self.search_tasks, self.settings, 1)
 
     def restart(self) -> None:
         """Start a new experiment: a fresh initial population; the random stream, the counters of
@@ -186,6 +200,8 @@ class Evolution:
 
     def fingerprint(self, program: Program) -> int:
         """The FEC key of ``program`` on this population's search tasks (see :mod:`zero.fec`)."""
+        if program.memory != self.experiment.space.memory:  # the kernel trusts the addresses
+            raise ProgramError(f"program memory {tuple(program.memory)} != search space memory {tuple(self.experiment.space.memory)}")
         F = self.tasks.feature_size
         m = np.zeros((max(self.settings.n_matrices, 1), F, F))
         mem = (np.zeros(self.settings.n_scalars), np.zeros((self.settings.n_vectors, F)), m, m.reshape(m.shape[0], F * F),

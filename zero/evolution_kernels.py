@@ -29,36 +29,24 @@ and resumable.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from zero.jit import compiled
 from zero.fec import fold, fold_prediction, insert, lookup
 from zero.interpreter.common import combine
 from zero.interpreter.kernels import evaluate_task  # specialized
 from zero.interpreter.rng import uniform
-from zero.mutation_kernels import mutate, randomize_algorithm
+from zero.mutation_kernels import copy_program, mutate, randomize_algorithm
 
 FEATURE_SIZE = 4  # specialized
 F = FEATURE_SIZE
-_JIT = dict(cache=True, error_model="numpy")
 
 # counters (int64) and figures (float64) of the state; zero.evolution names them for Python
 INDIVIDUALS, EXPERIMENT_INDIVIDUALS, FILLED, NEXT_SLOT, EVALUATIONS, HURDLE_STOPS = range(6)
 BEST_FITNESS, HURDLE = range(2)
 
 
-@nb.njit(**_JIT)
-def _copy(code, data, bounds, to_code, to_data, to_bounds):
-    for i in range(bounds[3]):
-        for j in range(4):
-            to_code[i, j] = code[i, j]
-        for j in range(3):
-            to_data[i, j] = data[i, j]
-    for j in range(4):
-        to_bounds[j] = bounds[j]
-
-
-@nb.njit(**_JIT)
+@compiled
 def fingerprint(code, data, bounds, mem, trace, tasks, settings):
     """The FEC key of a program: its predictions on every task's short prefix (see zero.fec)."""
     s, v, m, mf, tv, tm, prng = mem
@@ -78,7 +66,7 @@ def fingerprint(code, data, bounds, mem, trace, tasks, settings):
     return h
 
 
-@nb.njit(**_JIT)
+@compiled
 def evaluate_range(code, data, bounds, mem, tasks, settings, first, last, per_task):
     """``per_task[t]`` = fitness on search task t, for t in [first, last)."""
     s, v, m, mf, tv, tm, prng = mem
@@ -92,7 +80,7 @@ def evaluate_range(code, data, bounds, mem, tasks, settings, first, last, per_ta
         )  # fmt: skip
 
 
-@nb.njit(**_JIT)
+@compiled
 def _fitness(code, data, bounds, state, cache, mem, trace, found, per_task, tasks, settings):
     key = np.uint64(0)
     if settings.fec:
@@ -119,7 +107,7 @@ def _fitness(code, data, bounds, state, cache, mem, trace, found, per_task, task
     return fitness
 
 
-@nb.njit(**_JIT)
+@compiled
 def _tournament(state, settings):
     rng = state.rng
     population = settings.population
@@ -131,7 +119,7 @@ def _tournament(state, settings):
     return best
 
 
-@nb.njit(**_JIT)
+@compiled
 def evolve(state, cache, space, tasks, settings, n_individuals):
     """Run ``n_individuals`` more individuals of the experiment; returns how many ran."""
     n_scalars, n_vectors, n_matrices = settings.n_scalars, settings.n_vectors, settings.n_matrices
@@ -149,7 +137,7 @@ def evolve(state, cache, space, tasks, settings, n_individuals):
     for _ in range(n_individuals):
         if counters[FILLED] < settings.population:
             slot = counters[FILLED]
-            _copy(state.template_code, state.template_data, state.template_bounds, child_code, child_data, child_bounds)
+            copy_program(state.template_code, state.template_data, state.template_bounds, child_code, child_data, child_bounds)
             if settings.random_init:
                 randomize_algorithm(child_code, child_data, child_bounds, space, state.rng)
         else:
@@ -159,9 +147,9 @@ def evolve(state, cache, space, tasks, settings, n_individuals):
                 mutate(state.code[parent], state.data[parent], state.bounds[parent],
                        child_code, child_data, child_bounds, space, state.rng)  # fmt: skip
             else:
-                _copy(state.code[parent], state.data[parent], state.bounds[parent], child_code, child_data, child_bounds)
+                copy_program(state.code[parent], state.data[parent], state.bounds[parent], child_code, child_data, child_bounds)
         fitness = _fitness(child_code, child_data, child_bounds, state, cache, mem, trace, found, per_task, tasks, settings)
-        _copy(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
+        copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
         state.fitness[slot] = fitness
         if counters[FILLED] < settings.population:
             counters[FILLED] += 1
@@ -169,7 +157,7 @@ def evolve(state, cache, space, tasks, settings, n_individuals):
             counters[NEXT_SLOT] = (slot + 1) % settings.population
         if fitness > state.figures[BEST_FITNESS]:
             state.figures[BEST_FITNESS] = fitness
-            _copy(child_code, child_data, child_bounds, state.best_code, state.best_data, state.best_bounds)
+            copy_program(child_code, child_data, child_bounds, state.best_code, state.best_data, state.best_bounds)
         counters[INDIVIDUALS] += 1
         counters[EXPERIMENT_INDIVIDUALS] += 1
     return n_individuals

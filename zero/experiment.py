@@ -15,6 +15,7 @@ same experiment.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -71,9 +72,11 @@ HURDLES = {
                         lambda v: None if 0 <= v <= 100 else "must lie in [0, 100]"),
 }
 STOP = {
-    "select_fitness": Field((float, type(None)), 0.9999, "stop once a champion's select fitness exceeds this (null: never)"),
+    "select_fitness": Field((float, type(None)), 0.9999, "stop once a champion's select fitness exceeds this (null: never)",
+                            lambda v: None if v is None or math.isfinite(v) else "must be a finite number or null"),
     "max_individuals": Field(int, 20_000_000, "budget: individuals evaluated in the whole run", at_least(1)),
-    "max_seconds": Field((float, type(None)), None, "budget: wall-clock seconds of search (null: none)"),
+    "max_seconds": Field((float, type(None)), None, "budget: wall-clock seconds of search (null: none)",
+                         lambda v: None if v is None or (math.isfinite(v) and v > 0) else "must be a finite number > 0 or null"),
 }
 SCHEMA = {
     "description": Field(str, "", "free text shown by `zero inspect`"),
@@ -124,7 +127,15 @@ class Experiment:
             cfg[key] = validate(cfg[key], schema, source, prefix=f"{key}.")
         for key, defaults in PHASES.items():
             cfg[key] = validate({**defaults, **cfg[key]}, PHASE, source, prefix=f"{key}.")
-        space = _load_space(cfg["search_space"], source, base)
+        space, cfg["search_space"] = _load_space(cfg["search_space"], source, base)
+        if cfg["restart_every"] and cfg["restart_every"] < cfg["population"]:
+            raise ConfigError(source, "restart_every", cfg["restart_every"],
+                              f"must be 0 (never) or at least the population ({cfg['population']}): "
+                              "a restart before the population is full would never evolve")  # fmt: skip
+        if cfg["hurdles"]["enabled"] and cfg["hurdles"]["num_tasks"] >= cfg["search"]["num_tasks"]:
+            raise ConfigError(source, "hurdles.num_tasks", cfg["hurdles"]["num_tasks"],
+                              f"must be below search.num_tasks ({cfg['search']['num_tasks']}): the hurdle is "
+                              "checked after these tasks, before the rest")  # fmt: skip
         mutator = Mutator.from_config(space, cfg["mutations"], source)
         experiment = Experiment(name or Path(source).stem, source, cfg, space, mutator)
         for phase in ("search", "select", "final"):
@@ -196,11 +207,14 @@ class Experiment:
         return Program(*bodies, memory=self.space.memory)
 
 
-def _load_space(name: str, source: str, base: Path | None) -> SearchSpace:
-    if name.endswith((".yaml", ".yml")) and base is not None and not Path(name).is_absolute():
-        name = str(base / name)
+def _load_space(name: str, source: str, base: Path | None) -> tuple[SearchSpace, str]:
+    """The space and how the resolved config names it: a shipped name as is, a file by its
+    absolute path (so a run directory's config.yaml loads from anywhere)."""
+    if name.endswith((".yaml", ".yml")):
+        path = Path(name) if base is None or Path(name).is_absolute() else base / name
+        name = str(path.resolve())
     try:
-        return spaces.load(name)
+        return spaces.load(name), name
     except ConfigError as e:
         if e.key == "<search space>":
             raise ConfigError(source, "search_space", name, e.problem) from None

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba as nb
 import numpy as np
 
-_JIT = dict(cache=True, error_model="numpy")
+from zero.jit import compiled
+
 
 # meta slots
 SIZE, HEAD, TAIL, FREE_COUNT, LOOKUPS, HITS, FORGET_EVERY, FRESH = range(8)
@@ -83,7 +83,7 @@ def hit_rate(cache: FecArrays) -> float:
 # ---- hashing ----------------------------------------------------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def fold(h, x):
     """``h`` with the 64-bit word ``x`` mixed in (splitmix64's finalizer)."""
     z = (h ^ np.uint64(x)) + _GOLDEN
@@ -92,7 +92,7 @@ def fold(h, x):
     return z ^ (z >> _S31)
 
 
-@nb.njit(**_JIT)
+@compiled
 def fold_prediction(h, p):
     """``h`` with prediction ``p`` mixed in, truncated as the module docstring says."""
     if p != p:
@@ -104,12 +104,12 @@ def fold_prediction(h, p):
 # ---- the LRU map ------------------------------------------------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def _bucket(cache, key):
     return np.int64(key & np.uint64(cache.buckets.shape[0] - 1))
 
 
-@nb.njit(**_JIT)
+@compiled
 def _find(cache, key):
     n = cache.buckets[_bucket(cache, key)]
     while n != NONE and cache.keys[n] != key:
@@ -117,7 +117,7 @@ def _find(cache, key):
     return n
 
 
-@nb.njit(**_JIT)
+@compiled
 def _unlink_recency(cache, n):
     meta = cache.meta
     if cache.newer[n] != NONE:
@@ -132,7 +132,7 @@ def _unlink_recency(cache, n):
     cache.older[n] = NONE
 
 
-@nb.njit(**_JIT)
+@compiled
 def _push_recent(cache, n):
     meta = cache.meta
     cache.newer[n] = NONE
@@ -144,7 +144,7 @@ def _push_recent(cache, n):
         meta[TAIL] = n
 
 
-@nb.njit(**_JIT)
+@compiled
 def _remove(cache, n):
     """Take node ``n`` out of its bucket chain and the recency list; release it."""
     b = _bucket(cache, cache.keys[n])
@@ -160,7 +160,7 @@ def _remove(cache, n):
     cache.meta[SIZE] -= 1
 
 
-@nb.njit(**_JIT)
+@compiled
 def lookup(cache, key, found):
     """The cached fitness of ``key``; ``found[0]`` says whether there was one. A hit makes the
     entry the most recent; its ``forget_every``-th hit removes it and counts as a miss."""
@@ -184,7 +184,7 @@ def lookup(cache, key, found):
     return cache.values[n]
 
 
-@nb.njit(**_JIT)
+@compiled
 def insert(cache, key, value):
     """Store ``key → value`` as the most recent entry (replacing an existing value), evicting the
     least recently used entry when the cache is full."""
@@ -232,4 +232,23 @@ def problem(cache: FecArrays) -> str | None:
         return f"meta {meta.tolist()} is out of range for capacity {C}"
     if meta[FREE_COUNT] and (cache.free[: meta[FREE_COUNT]].min() < 0 or cache.free[: meta[FREE_COUNT]].max() >= C):
         return "free list holds a node index out of range"
+    if meta[SIZE] + meta[FREE_COUNT] != meta[FRESH]:
+        return f"meta {meta.tolist()}: size + released nodes != nodes handed out"
+    # every walk below is bounded, so a cycle is reported instead of looping forever
+    walked, n, previous = 0, int(meta[HEAD]), NONE
+    while n != NONE and walked <= C:
+        if cache.newer[n] != previous:
+            return "recency list links disagree"
+        walked, previous, n = walked + 1, n, int(cache.older[n])
+    if walked != meta[SIZE] or previous != meta[TAIL]:
+        return "recency list does not hold exactly the cached entries"
+    chained = 0
+    for b in range(cache.buckets.shape[0]):
+        n = int(cache.buckets[b])
+        while n != NONE and chained <= C:
+            if int(cache.keys[n]) & (cache.buckets.shape[0] - 1) != b:
+                return "an entry sits in the wrong bucket"
+            chained, n = chained + 1, int(cache.chain[n])
+    if chained != meta[SIZE]:
+        return "bucket chains do not hold exactly the cached entries"
     return None

@@ -26,9 +26,9 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba as nb
 import numpy as np
 
+from zero.jit import compiled
 from zero import ops
 from zero.encoding import Encoded, encode
 from zero.interpreter.rng import gaussian, uniform
@@ -36,7 +36,6 @@ from zero.mutation import MUTATIONS, SIGN_FLIP_PROBABILITY, Mutator
 from zero.program import Program
 from zero.search_space import SearchSpace
 
-_JIT = dict(cache=True, error_model="numpy")
 
 # Mutation types by their index in the MUTATIONS registry. The kernels dispatch on these literals
 # (numba freezes globals at compile time and its cache does not see other modules change), so the
@@ -139,19 +138,19 @@ def encode_padded(program: Program, rows: int) -> Encoded:
 # ---- draws (zero.rng's formulas on the compiled stream) -----------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def integer(state, n):
     """Uniform on 0..n-1: ``int(u * n)`` (``Rng.integers(n)``)."""
     return int(uniform(state) * n)
 
 
-@nb.njit(**_JIT)
+@compiled
 def integer_between(state, low, high):
     """Uniform on low..high-1: ``low + int(u * (high - low))`` (``Rng.integers(low, high)``)."""
     return low + int(uniform(state) * (high - low))
 
 
-@nb.njit(**_JIT)
+@compiled
 def uniform_between(state, low, high):
     """``low + (high - low) * u`` (``Rng.uniform(low, high)``)."""
     return low + (high - low) * uniform(state)
@@ -160,13 +159,13 @@ def uniform_between(state, low, high):
 # ---- the generator's twin -----------------------------------------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def random_op(component, sa, state):
     """An op id drawn uniformly from the component's allowed ops (``generator.random_op``)."""
     return sa.ops[component, integer(state, sa.op_count[component])]
 
 
-@nb.njit(**_JIT)
+@compiled
 def random_instruction(code, data, row, op, sa, state):
     """Write a random instruction of ``op`` into ``row`` (``generator.random_instruction``)."""
     arity = sa.op_arity[op]
@@ -192,7 +191,7 @@ def random_instruction(code, data, row, op, sa, state):
             data[row, k] = 0.0
 
 
-@nb.njit(**_JIT)
+@compiled
 def random_component(code, data, start, stop, component, sa, state):
     """Fill rows ``start:stop`` with random instructions of the component's ops (``random_component``)."""
     for row in range(start, stop):
@@ -203,7 +202,7 @@ def random_component(code, data, start, stop, component, sa, state):
 # ---- alter_param's parts ------------------------------------------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def perturb_value(x, field, sa, state):
     """A new value for data field code ``field`` holding ``x`` (``mutation.perturb_value``)."""
     if sa.field_is_index[field]:
@@ -219,7 +218,7 @@ def perturb_value(x, field, sa, state):
     return sign * math.exp(exponent)
 
 
-@nb.njit(**_JIT)
+@compiled
 def alter_instruction(code, data, row, sa, state):
     """Alter one parameter of the instruction in ``row`` (``mutation.alter_instruction``)."""
     op = code[row, 0]
@@ -244,7 +243,7 @@ def alter_instruction(code, data, row, sa, state):
 # ---- moving rows ---------------------------------------------------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def _open_row(code, data, bounds, component, row):
     """Shift rows ``row:bounds[3]`` down one and grow ``component`` by one; ``row`` is then free."""
     for r in range(bounds[3], row, -1):
@@ -256,7 +255,7 @@ def _open_row(code, data, bounds, component, row):
         bounds[c] += 1
 
 
-@nb.njit(**_JIT)
+@compiled
 def _close_row(code, data, bounds, component, row):
     """Delete ``row`` of ``component``, shifting the rows after it up one."""
     for r in range(row, bounds[3] - 1):
@@ -271,7 +270,7 @@ def _close_row(code, data, bounds, component, row):
 # ---- the eight mutation types, in place on (code, data, bounds) ----------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def alter_param(code, data, bounds, component, sa, state):
     size = bounds[component + 1] - bounds[component]
     if size == 0:
@@ -280,7 +279,7 @@ def alter_param(code, data, bounds, component, sa, state):
     alter_instruction(code, data, row, sa, state)
 
 
-@nb.njit(**_JIT)
+@compiled
 def randomize_instruction(code, data, bounds, component, sa, state):
     size = bounds[component + 1] - bounds[component]
     if size == 0:
@@ -290,12 +289,12 @@ def randomize_instruction(code, data, bounds, component, sa, state):
     random_instruction(code, data, row, op, sa, state)
 
 
-@nb.njit(**_JIT)
+@compiled
 def randomize_component(code, data, bounds, component, sa, state):
     random_component(code, data, bounds[component], bounds[component + 1], component, sa, state)
 
 
-@nb.njit(**_JIT)
+@compiled
 def _insert(code, data, bounds, component, sa, state):
     size = bounds[component + 1] - bounds[component]
     row = bounds[component] + integer(state, size + 1)
@@ -304,14 +303,14 @@ def _insert(code, data, bounds, component, sa, state):
     random_instruction(code, data, row, op, sa, state)
 
 
-@nb.njit(**_JIT)
+@compiled
 def insert(code, data, bounds, component, sa, state):
     if bounds[component + 1] - bounds[component] >= sa.max_size[component]:
         return
     _insert(code, data, bounds, component, sa, state)
 
 
-@nb.njit(**_JIT)
+@compiled
 def remove(code, data, bounds, component, sa, state):
     size = bounds[component + 1] - bounds[component]
     if size <= sa.min_size[component]:
@@ -319,7 +318,7 @@ def remove(code, data, bounds, component, sa, state):
     _close_row(code, data, bounds, component, bounds[component] + integer(state, size))
 
 
-@nb.njit(**_JIT)
+@compiled
 def trade(code, data, bounds, component, sa, state):
     size = bounds[component + 1] - bounds[component]
     if size == 0 or sa.max_size[component] == 0:
@@ -328,7 +327,7 @@ def trade(code, data, bounds, component, sa, state):
     _insert(code, data, bounds, component, sa, state)
 
 
-@nb.njit(**_JIT)
+@compiled
 def randomize_algorithm(code, data, bounds, sa, state):
     """Redraw every instruction of every component at its current size (``randomize_algorithm``).
 
@@ -341,7 +340,7 @@ def randomize_algorithm(code, data, bounds, sa, state):
 # ---- Mutator.mutate ------------------------------------------------------------------------------
 
 
-@nb.njit(**_JIT)
+@compiled
 def draw_type(sa, state):
     """The registry index of a mutation type drawn as ``Mutator.mutate`` does."""
     u = uniform(state)
@@ -352,7 +351,19 @@ def draw_type(sa, state):
     return sa.types[k]
 
 
-@nb.njit(**_JIT)
+@compiled
+def copy_program(code, data, bounds, to_code, to_data, to_bounds):
+    """Copy the program in ``code``/``data``/``bounds`` into the ``to_*`` buffers (its rows only)."""
+    for r in range(bounds[3]):
+        for j in range(4):
+            to_code[r, j] = code[r, j]
+        for j in range(3):
+            to_data[r, j] = data[r, j]
+    for c in range(4):
+        to_bounds[c] = bounds[c]
+
+
+@compiled
 def mutate(code, data, bounds, child_code, child_data, child_bounds, sa, state):
     """Write a mutated copy of the parent into the child buffers; return the type's registry index.
 
@@ -362,13 +373,7 @@ def mutate(code, data, bounds, child_code, child_data, child_bounds, sa, state):
     """
     if child_code.shape[0] < sa.max_size[0] + sa.max_size[1] + sa.max_size[2]:
         raise ValueError("child buffers have fewer rows than capacity(space)")
-    for r in range(bounds[3]):
-        for j in range(4):
-            child_code[r, j] = code[r, j]
-        for j in range(3):
-            child_data[r, j] = data[r, j]
-    for c in range(4):
-        child_bounds[c] = bounds[c]
+    copy_program(code, data, bounds, child_code, child_data, child_bounds)
     kind = draw_type(sa, state)
     component = integer(state, 3)
     if kind == ALTER_PARAM:

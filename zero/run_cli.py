@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -28,13 +29,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
                         help="a YAML file or a shipped experiment's name (default: linear_regression)")
     parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME-seedN-TIME)")
     parser.add_argument("--seed", type=_nonnegative_int, metavar="N", help="search seed (default: the experiment's)")
     parser.add_argument("--max-individuals", type=_positive_int, metavar="N", help="stop after N individuals")
-    parser.add_argument("--max-seconds", type=float, metavar="S", help="stop after S seconds of search")
+    parser.add_argument("--max-seconds", type=_positive_float, metavar="S",
+                        help="stop after S seconds of search (a resumed run counts its earlier sessions)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--json", action="store_true", help="print the outcome as one JSON line")
@@ -57,7 +69,10 @@ def main(args: argparse.Namespace) -> int:
             raise ZeroError("--resume needs --out DIR, the run directory to continue")
         if args.experiment is not None:
             raise ZeroError("--resume continues the experiment stored in --out; do not name one")
-        experiment = runner.load_resumed_experiment(args.out, overrides)
+        stored = runner.load_resumed_experiment(args.out, {})
+        if args.seed is not None and args.seed != stored.seed:
+            raise ZeroError(f"--seed {args.seed}: the run in {args.out} has seed {stored.seed}; a resumed run continues its own random stream")
+        experiment = stored.with_overrides(**overrides) if overrides else stored
         out = Path(args.out)
     else:
         experiment = load(args.experiment)

@@ -34,6 +34,7 @@ from zero.evolution import Evolution
 from zero.experiment import Experiment
 from zero.program import Program
 from zero.progress import Progress
+from zero.errors import StoreError
 from zero.store import RunDir
 from zero.tasks import TaskSet
 
@@ -104,9 +105,9 @@ class Run:
     def __init__(self, experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None):
         self.experiment = experiment
         cfg = experiment.config
+        self.evolution = Evolution(experiment, experiment.seed)  # before the directory: bad settings leave none
         self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
         self.progress = progress or Progress(enabled=False)
-        self.evolution = Evolution(experiment, experiment.seed)
         self._select_tasks: TaskSet | None = None
         self.champion: Candidate | None = None
         self.candidate_fitness = -float("inf")  # search fitness of the experiment's last candidate
@@ -115,6 +116,8 @@ class Run:
         if resume:
             self._restore()
             self.store.write_config(experiment.to_dict())  # with the overrides this session was given
+        else:
+            self._checkpoint()  # resumable from the start, even if stopped before the first batch
 
     # ---- state kept across sessions
 
@@ -129,9 +132,14 @@ class Run:
         source = str(self.store.path / "checkpoint")
         arrays, meta = loaded
         self.evolution.load_arrays(arrays, source)
-        self.seconds = float(meta["seconds"])
-        self.candidate_fitness = float(meta["candidate_fitness"]) if meta["candidate_fitness"] is not None else -float("inf")
-        self.champion = Candidate.from_record(meta["champion"], source) if meta.get("champion") else None
+        try:
+            self.seconds = float(meta["seconds"])
+            fitness = meta["candidate_fitness"]
+            self.candidate_fitness = -float("inf") if fitness is None else float(fitness)
+            self.champion = Candidate.from_record(meta["champion"], source) if meta["champion"] else None
+        except (KeyError, TypeError, ValueError) as e:  # ProgramError is a ValueError too
+            raise StoreError(source, f"checkpoint meta is invalid ({type(e).__name__}: {e}); "
+                                     "expected seconds, candidate_fitness and champion") from None  # fmt: skip
         self.store.trim_logs(self.evolution.individuals)
 
     def _checkpoint(self) -> None:
@@ -181,27 +189,37 @@ class Run:
             "fec_hit_rate": evo.fec_hit_rate, "evaluations": evo.evaluations, "hurdle_stops": evo.hurdle_stops,
         }  # fmt: skip
 
+    def _stop_reason(self, seconds: float, interrupted: bool) -> str | None:
+        stop, evo = self.experiment.config["stop"], self.evolution
+        champion = self.champion
+        if champion is not None and stop["select_fitness"] is not None and champion.select_fitness > stop["select_fitness"]:
+            return STOP_SOLVED
+        if evo.individuals >= stop["max_individuals"]:
+            return STOP_INDIVIDUALS
+        if stop["max_seconds"] is not None and seconds >= stop["max_seconds"]:
+            return STOP_SECONDS
+        if interrupted:
+            return STOP_INTERRUPTED
+        return None
+
     def search(self) -> str:
-        """Evolve until a stop rule fires; returns the reason."""
+        """Evolve until a stop rule fires (checked before every batch too, so a finished run that
+        is resumed without a larger budget stops at once); returns the reason."""
         cfg, evo = self.experiment.config, self.evolution
-        stop, hurdles = cfg["stop"], cfg["hurdles"]
+        hurdles = cfg["hurdles"]
+        evo.warm_up()  # compiling is not search time
         started = time.perf_counter()
         last_checkpoint = started
-        reason = None
         with _Interrupt() as interrupt, self.progress:
-            while reason is None:
-                if evo.individuals >= stop["max_individuals"]:
-                    reason = STOP_INDIVIDUALS
-                    break
+            while (reason := self._stop_reason(self.seconds + time.perf_counter() - started, interrupt.requested)) is None:
                 if hurdles["enabled"] and evo.individuals % self.report_every == 0:
                     evo.update_hurdle(hurdles["percentile"])
                 batch_start, before = time.perf_counter(), evo.individuals
                 evo.run(self._next_stop() - before)
                 now = time.perf_counter()
                 seconds = self.seconds + now - started
-                at_boundary = evo.individuals % self.report_every == 0
                 restart = cfg["restart_every"] and evo.experiment_individuals >= cfg["restart_every"]
-                if at_boundary or restart:
+                if evo.individuals % self.report_every == 0 or restart:
                     self._take_candidate(seconds)
                 record = self._record(seconds, (evo.individuals - before) / max(now - batch_start, 1e-9))
                 self.store.append_progress(record)
@@ -209,15 +227,7 @@ class Run:
                 if restart:
                     evo.restart()
                     self.candidate_fitness = -float("inf")
-                if self.champion is not None and stop["select_fitness"] is not None and self.champion.select_fitness > stop["select_fitness"]:
-                    reason = STOP_SOLVED
-                elif evo.individuals >= stop["max_individuals"]:
-                    reason = STOP_INDIVIDUALS
-                elif stop["max_seconds"] is not None and seconds >= stop["max_seconds"]:
-                    reason = STOP_SECONDS
-                elif interrupt.requested:
-                    reason = STOP_INTERRUPTED
-                if reason is None and now - last_checkpoint >= cfg["checkpoint_seconds"]:
+                if now - last_checkpoint >= cfg["checkpoint_seconds"]:
                     self.seconds, started, last_checkpoint = seconds, now, now
                     self._checkpoint()
         self.seconds += time.perf_counter() - started

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
+
+from zero.jit import compiled
 
 MIN_FITNESS = 0.0
 MAX_ABS_ERROR = 100.0  # the reference's max_abs_error
 TWO_OVER_PI = 2.0 / math.pi
 UNKNOWN_OP = -1  # run_component's return value when it meets an op id it has no kernel for
-_JIT = dict(cache=True, error_model="numpy")
 
 
-@nb.njit(**_JIT)
+@compiled
 def min_(a, b):
     return b if b < a else a  # std::min: NaN in a propagates, NaN in b is ignored
 
 
-@nb.njit(**_JIT)
+@compiled
 def max_(a, b):
     return b if a < b else a  # std::max
 
 
-@nb.njit(**_JIT)
+@compiled
 def std_(total, total_squares, n):
     """Population std sqrt(E[x²] − E[x]²), the reference's formula. For a constant input rounding
     leaves a tiny residue of either sign (e.g. 9e-9 for sixteen 0.1s); a negative one would be NaN
@@ -36,12 +36,12 @@ def std_(total, total_squares, n):
     return math.sqrt(var)
 
 
-@nb.njit(**_JIT)
+@compiled
 def sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@nb.njit(**_JIT)
+@compiled
 def combine(fitness, use_median):
     """Mean (sequential sum) or median of per-task fitness: the one place tasks are combined."""
     if fitness.shape[0] == 0:

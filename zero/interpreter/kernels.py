@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
+from zero.jit import compiled
 from zero import ops
 from zero.interpreter.common import MIN_FITNESS, TWO_OVER_PI, UNKNOWN_OP, max_, min_, sigmoid, std_
 from zero.interpreter.rng import gaussian, uniform
@@ -42,7 +42,6 @@ from zero.interpreter.rng import gaussian, uniform
 FEATURE_SIZE = 4  # specialized
 F = FEATURE_SIZE
 FF = F * F
-_JIT = dict(cache=True, error_model="numpy")
 
 # Op ids, bound to plain module globals: numba freezes globals into constants at compile time.
 NO_OP, S_SUM, S_DIFF, S_PRODUCT, S_DIVISION = 0, ops.SCALAR_SUM, ops.SCALAR_DIFF, ops.SCALAR_PRODUCT, ops.SCALAR_DIVISION
@@ -67,7 +66,7 @@ S_UNIFORM, V_UNIFORM, M_UNIFORM = ops.SCALAR_UNIFORM_SET, ops.VECTOR_UNIFORM_SET
 S_GAUSSIAN, V_GAUSSIAN, M_GAUSSIAN = ops.SCALAR_GAUSSIAN_SET, ops.VECTOR_GAUSSIAN_SET, ops.MATRIX_GAUSSIAN_SET
 
 
-@nb.njit(**_JIT)
+@compiled
 def run_component(code, data, start, end, s, v, m, mf, tv, tm, rng):
     for pc in range(start, end):
         op = code[pc, 0]
@@ -311,7 +310,7 @@ def run_component(code, data, start, end, s, v, m, mf, tv, tm, rng):
             return UNKNOWN_OP
     return end - start
 
-@nb.njit(**_JIT)
+@compiled
 def evaluate_task(
     code, data, bounds, s, v, m, mf, tv, tm, rng,
     x_train, y_train, x_valid, y_valid, order, rng_seed,
@@ -383,7 +382,7 @@ def evaluate_task(
             t = (epoch + 1) * (n_train + n_valid)  # a broken-off validation leaves NaNs
     return best
 
-@nb.njit(**_JIT)
+@compiled
 def evaluate_tasks(
     code, data, bounds, n_scalars, n_vectors, n_matrices,
     x_train, y_train, x_valid, y_valid, orders, rng_seeds,

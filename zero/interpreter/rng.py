@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
+
+from zero.jit import compiled
 
 GOLDEN = 0x9E3779B97F4A7C15
 MIX1 = 0xBF58476D1CE4E5B9
@@ -29,7 +30,7 @@ _GOLDEN, _MIX1, _MIX2 = np.uint64(GOLDEN), np.uint64(MIX1), np.uint64(MIX2)
 _S11, _S27, _S30, _S31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 
 
-@nb.njit(cache=True, error_model="numpy")
+@compiled
 def uniform(state):
     """Next U[0, 1) draw; ``state`` is a uint64[1] array advanced in place."""
     x = state[0] + _GOLDEN
@@ -40,7 +41,7 @@ def uniform(state):
     return np.float64(z >> _S11) * TWO_POW_MINUS_53
 
 
-@nb.njit(cache=True, error_model="numpy")
+@compiled
 def gaussian(state):
     """Next N(0, 1) draw (Box–Muller, two uniforms)."""
     u1 = uniform(state)

@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Callable, NamedTuple
 
 from zero.interpreter import kernels as _template
+from zero.jit import cache_dir, dependencies
 from zero.interpreter.common import MAX_ABS_ERROR, MIN_FITNESS, UNKNOWN_OP, combine  # noqa: F401  (re-exported)
 
 _MARKER = "FEATURE_SIZE = 4  # specialized"
@@ -42,15 +43,6 @@ class Interpreter(NamedTuple):
     module: ModuleType  # the specialized module itself
 
 
-def cache_dir() -> Path:
-    """Where specialized kernel sources (and numba's cache of them) live."""
-    root = os.environ.get("ZERO_CACHE_DIR")
-    if root:
-        return Path(root)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "zero"
-
-
 def specialize(template: ModuleType, feature_size: int, lines: dict[str, str] | None = None) -> ModuleType:
     """Import a copy of ``template`` with ``FEATURE_SIZE`` set to ``feature_size``.
 
@@ -63,7 +55,11 @@ def specialize(template: ModuleType, feature_size: int, lines: dict[str, str] | 
         if source.count(old) != 1:
             raise RuntimeError(f"{template.__file__} must contain the line {old!r} exactly once")
         source = source.replace(old, new)
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    # numba's cache checks only the cached file's own timestamp, not the jitted functions it calls
+    # in other modules; the name therefore carries a hash of those modules' sources too, so a
+    # change anywhere in the compiled code's dependencies compiles afresh instead of reusing it.
+    sources = [source] + [path.read_text() for path in dependencies(source)]
+    digest = hashlib.sha256("\0".join(sources).encode()).hexdigest()[:16]
     stem = f"{template.__name__.rsplit('.', 1)[-1]}_f{feature_size}_{digest}"
     name = f"zero._specialized.{stem}"
     if name in sys.modules:
