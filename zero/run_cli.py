@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 
+from zero.cli import positive_float
 from zero.errors import ZeroError
 
 EXIT_INTERRUPTED = 130
@@ -29,23 +29,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
                         help="a YAML file or a shipped experiment's name (default: linear_regression)")
     parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME-seedN-TIME)")
     parser.add_argument("--seed", type=_nonnegative_int, metavar="N", help="search seed (default: the experiment's)")
     parser.add_argument("--max-individuals", type=_positive_int, metavar="N", help="stop after N individuals")
-    parser.add_argument("--max-seconds", type=_positive_float, metavar="S",
+    parser.add_argument("--max-seconds", type=positive_float, metavar="S",
                         help="stop after S seconds of search (a resumed run counts its earlier sessions)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
