@@ -43,7 +43,7 @@ def _without_timing(records: list[dict]) -> list[dict]:
 
 def _final(path: Path) -> dict:
     final = RunDir(path).read_final()
-    return {k: v for k, v in final.items() if k != "seconds" and k != "champion"} | {
+    return {k: v for k, v in final.items() if k not in ("seconds", "individuals_per_second", "champion")} | {
         "program": final["champion"]["program"] if final["champion"] else None
     }
 

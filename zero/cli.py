@@ -142,6 +142,29 @@ COMMANDS: dict[str, Command] = {
         add_arguments="zero.run_cli:add_arguments",
         handler="zero.run_cli:main",
     ),
+    "inspect": Command(
+        summary="show a champion as readable code, its fitness and the run's figures",
+        example="zero inspect runs/lr                  # simplified code, fitness, figures\n"
+        "  zero inspect runs/lr --raw --lineage --plot curve.png\n"
+        "  zero inspect runs/lr/final.json --json",
+        add_arguments="zero.champion_cli:inspect_arguments",
+        handler="zero.champion_cli:inspect",
+    ),
+    "replay": Command(
+        summary="re-evaluate a champion: its recorded fitness exactly, or on new tasks",
+        example="zero replay runs/lr                   # every recorded phase, checked\n"
+        "  zero replay runs/lr --tasks final --num-tasks 500 --seed 9\n"
+        "  zero replay runs/lr --tasks experiments/nonlinear.yaml --per-task",
+        add_arguments="zero.champion_cli:replay_arguments",
+        handler="zero.champion_cli:replay",
+    ),
+    "export": Command(
+        summary="write a champion as a standalone NumPy or torch module",
+        example="zero export runs/lr --format numpy -o champion.py\n"
+        "  zero export runs/lr --format torch",
+        add_arguments="zero.champion_cli:export_arguments",
+        handler="zero.champion_cli:export",
+    ),
     "bench": Command(
         summary="measure the interpreter, the evaluator and the search loop, print the figures",
         example="zero bench              # tables, about 20 s\n  zero bench --quick --json",

@@ -46,22 +46,24 @@ class Candidate:
     """A program scored on the select tasks."""
 
     program: Program
-    search_fitness: float
-    select_fitness: float
+    search_fitness: float  # evaluated afresh on the search tasks (evolution's own figure may come
+    select_fitness: float  # from the FEC or a hurdle: that is ``evolution_fitness``)
     individuals: int  # when it was found (the batch boundary it was taken at)
     seconds: float
+    evolution_fitness: float  # the fitness evolution ranked it by
 
     def to_record(self) -> dict[str, Any]:
         return {
             "individuals": self.individuals, "seconds": round(self.seconds, 3),
             "search_fitness": self.search_fitness, "select_fitness": self.select_fitness,
-            "program": self.program.to_dict(),
+            "evolution_fitness": self.evolution_fitness, "program": self.program.to_dict(),
         }  # fmt: skip
 
     @staticmethod
     def from_record(record: dict[str, Any], source: str) -> Candidate:
         program = Program.from_dict(record["program"], source)
-        return Candidate(program, record["search_fitness"], record["select_fitness"], record["individuals"], record["seconds"])
+        return Candidate(program, record["search_fitness"], record["select_fitness"], record["individuals"],
+                         record["seconds"], record["evolution_fitness"])  # fmt: skip
 
 
 @dataclass
@@ -110,7 +112,7 @@ class Run:
         self.progress = progress or Progress(enabled=False)
         self._select_tasks: TaskSet | None = None
         self.champion: Candidate | None = None
-        self.candidate_fitness = -float("inf")  # search fitness of the experiment's last candidate
+        self.candidate_fitness = -float("inf")  # evolution_fitness of the experiment's last candidate
         self.seconds = 0.0  # search time of earlier sessions of this run
         self.report_every = cfg["report_every"]
         if resume:
@@ -159,14 +161,15 @@ class Run:
     def _candidate(self, seconds: float) -> Candidate:
         evo = self.evolution
         program = evo.best_program()
-        return Candidate(program, evo.best_fitness, self._score(program, self.select_tasks()), evo.individuals, seconds)
+        search = self._score(program, self.evolution.tasks)
+        return Candidate(program, search, self._score(program, self.select_tasks()), evo.individuals, seconds, evo.best_fitness)
 
     def _take_candidate(self, seconds: float) -> None:
         """At a batch boundary: if the experiment's best improved, score it on the select tasks."""
         if not self.evolution.best_fitness > self.candidate_fitness:
             return
         candidate = self._candidate(seconds)
-        self.candidate_fitness = candidate.search_fitness
+        self.candidate_fitness = candidate.evolution_fitness
         self.store.append_champion(candidate.to_record())
         if self.champion is None or candidate.select_fitness > self.champion.select_fitness:
             self.champion = candidate
@@ -248,7 +251,8 @@ class Run:
             final = self._score(champion.program, self.experiment.tasks("final"))
         self.store.write_final({
             "stopped": reason, "individuals": evo.individuals, "seconds": round(self.seconds, 3),
-            "evaluations": evo.evaluations, "fec_hit_rate": evo.fec_hit_rate,
+            "individuals_per_second": evo.individuals / self.seconds if self.seconds > 0 else None,
+            "evaluations": evo.evaluations, "fec_hit_rate": evo.fec_hit_rate, "workers": 1,
             "search_fitness": None if champion is None else champion.search_fitness,
             "select_fitness": None if champion is None else champion.select_fitness,
             "final_fitness": final,
