@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from zero.cli import nonnegative_int, positive_int
 from zero.errors import ZeroError
 
 PATH_HELP = "a run directory, or a champion / program JSON file"
@@ -73,32 +74,12 @@ def inspect(args: argparse.Namespace) -> int:
 # ---- zero replay
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
 def replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="DIR|CHAMPION.json", help=PATH_HELP)
     parser.add_argument("--tasks", metavar="search|select|final|EXPERIMENT",
                         help="a recorded phase (default: every recorded phase) or another experiment's final tasks")
-    parser.add_argument("--num-tasks", type=_positive_int, metavar="N", help="use N tasks instead of the recorded number")
-    parser.add_argument("--seed", type=_seed, metavar="N", help="generate the tasks from seed N (new, unseen tasks)")
+    parser.add_argument("--num-tasks", type=positive_int, metavar="N", help="use N tasks instead of the recorded number")
+    parser.add_argument("--seed", type=nonnegative_int, metavar="N", help="generate the tasks from seed N (new, unseen tasks)")
     parser.add_argument("--per-task", action="store_true", help="also print the fitness of every task")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
@@ -147,7 +128,7 @@ def export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="DIR|CHAMPION.json", help=PATH_HELP)
     parser.add_argument("--format", choices=("numpy", "torch"), default="numpy", help="what the module imports (default numpy)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the module here (default: print it)")
-    parser.add_argument("--feature-size", type=_positive_int, metavar="F",
+    parser.add_argument("--feature-size", type=positive_int, metavar="F",
                         help="feature size (default: the run's; required for a bare program file)")
     parser.add_argument("--raw", action="store_true", help="export the program as evolved, dead code included")
 

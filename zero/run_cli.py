@@ -6,35 +6,18 @@ import argparse
 import time
 from pathlib import Path
 
-from zero.cli import positive_float
+from zero.cli import nonnegative_int, positive_float, positive_int
 from zero.errors import ZeroError
 
 EXIT_INTERRUPTED = 130
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = _nonnegative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
                         help="a YAML file or a shipped experiment's name (default: linear_regression)")
     parser.add_argument("--out", metavar="DIR", help="run directory (default: runs/NAME-seedN-TIME)")
-    parser.add_argument("--seed", type=_nonnegative_int, metavar="N", help="search seed (default: the experiment's)")
-    parser.add_argument("--max-individuals", type=_positive_int, metavar="N", help="stop after N individuals")
+    parser.add_argument("--seed", type=nonnegative_int, metavar="N", help="search seed (default: the experiment's)")
+    parser.add_argument("--max-individuals", type=positive_int, metavar="N", help="stop after N individuals")
     parser.add_argument("--max-seconds", type=positive_float, metavar="S",
                         help="stop after S seconds of search (a resumed run counts its earlier sessions)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")

@@ -34,6 +34,7 @@ from zero.evolution import Evolution
 from zero.experiment import Experiment
 from zero.program import Program
 from zero.progress import Progress
+from zero.simplify import simplify
 from zero.errors import StoreError
 from zero.store import RunDir
 from zero.tasks import TaskSet
@@ -283,7 +284,8 @@ def describe(outcome: Outcome) -> str:
         lines += [
             f"champion found at {c.individuals:,} individuals ({c.seconds:.1f} s)",
             f"search fitness {c.search_fitness:.6f}  select fitness {c.select_fitness:.6f}  final fitness {outcome.final_fitness:.6f}",
-            "", c.program.render(),
+            "", f"champion, dead code removed (`zero inspect {outcome.run_dir} --raw` shows all of it):",
+            simplify(c.program).render(),
         ]  # fmt: skip
     lines.append(f"run directory: {outcome.run_dir}")
     return "\n".join(lines)
