@@ -116,7 +116,9 @@ def test_functions_given_as_module_paths(monkeypatch):
 
 def test_bench_json_figures(quick_result):
     r = quick_result
-    assert set(r) == {"context", "interpreter", "evaluation", "search", "startup"}
+    assert set(r) == {"context", "interpreter", "evaluation", "search", "maml", "startup"}
+    assert r["maml"][0]["device"] == "cpu" and _positive_finite(r["maml"][0]["speedup"])
+    assert all(_positive_finite(v) for v in r["maml"][0]["meta_steps_per_second"].values())
     assert _positive_finite(r["search"]["individuals_per_second"]) and r["search"]["individuals"] >= 10_000
     assert 0.0 < r["search"]["fec_hit_rate"] < 1.0 and 0.0 < r["search"]["evaluated_share"] <= 1.0
     assert {"python", "numba", "numpy", "cpu", "seconds_per_figure"} <= set(r["context"])

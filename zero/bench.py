@@ -28,6 +28,9 @@ Figures (DESIGN.md §4 states the targets; ``reference/engineering.md`` §3 the 
   core, from a fresh population (the initial population included), plus the FEC hit rate and the
   share of individuals that needed an evaluation. The reference C++ measured ~24.6k/s per core on
   this kind of machine over a whole ~0.9M-individual experiment (``reference/automl-zero.md`` §5).
+- :func:`maml_speed`: MAML meta-steps per second on the sinusoid experiment (1-40-40-1 ReLU MLP,
+  meta-batch 25, one inner step, K=10), with the tasks of a meta-batch mapped by ``torch.func.vmap``
+  against a Python loop over them, on the CPU (one torch thread) and on the GPU when there is one.
 - :func:`startup_time`: wall seconds for a fresh ``python -c`` to import zero and finish its first
   evaluation, with the compile cache warm (run twice; the second is reported, the first may fill
   the cache).
@@ -311,6 +314,38 @@ def search_speed(seconds: float = DEFAULT_SECONDS, experiment: str = "linear_reg
     }
 
 
+def maml_speed(seconds: float = DEFAULT_SECONDS, device: str = "cpu", meta_batch: int = 25) -> dict:
+    """MAML meta-steps/s, vmap over the meta-batch vs a per-task loop (see the module docstring)."""
+    import torch
+
+    from zero.baselines.adapter import TaskSampler
+    from zero.baselines.meta import init_params, make_mlp, meta_step_loop, meta_step_vmap
+    from zero.experiment import load
+
+    exp = load("sinusoid")
+    previous_threads = torch.get_num_threads()
+    if device == "cpu":
+        torch.set_num_threads(1)
+    try:
+        model = make_mlp(exp.config["feature_size"]).to(device)
+        params = {k: v.requires_grad_() for k, v in init_params(model, 0, device).items()}
+        batch = TaskSampler(exp, 0, device).next_batch(meta_batch)
+        figures = {}
+        for name, step in (("vmap", meta_step_vmap), ("loop", meta_step_loop)):
+            def one() -> None:
+                step(model, params, batch, 0.01)
+                if device != "cpu":
+                    torch.cuda.synchronize()
+
+            one()  # warm-up
+            calls, elapsed = _repeat(one, seconds)
+            figures[name] = calls / elapsed
+    finally:
+        torch.set_num_threads(previous_threads)
+    return {"device": device, "meta_batch": meta_batch, "meta_steps_per_second": figures,
+            "speedup": figures["vmap"] / figures["loop"]}
+
+
 STARTUP_SCRIPT = f"""
 import numpy as np
 from zero import generator, search_space
@@ -375,6 +410,12 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
     evaluation = evaluation_speed(seconds)
     note("search individuals/s on the demo experiment")
     search = search_speed(max(seconds, 2.0) if seconds >= 1.0 else seconds)
+    note("MAML meta-steps/s, vmap vs loop")
+    maml = [maml_speed(seconds, "cpu")]
+    import torch
+
+    if torch.cuda.is_available():
+        maml.append(maml_speed(seconds, "cuda"))
     note("start-up of a fresh process")
     startup = startup_time()
     return {
@@ -382,5 +423,6 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
         "interpreter": rows,
         "evaluation": evaluation,
         "search": search,
+        "maml": maml,
         "startup": startup,
     }

@@ -141,6 +141,10 @@ def _print_bench(console, result: dict) -> None:
                   f"({se['experiment']}.yaml, P={se['population']}, {se['individuals']:,} individuals from a fresh "
                   f"population in {se['seconds']:.1f} s; FEC hit rate {se['fec_hit_rate']:.0%}, "
                   f"{se['evaluated_share']:.0%} evaluated)")  # fmt: skip
+    for m in result["maml"]:
+        f = m["meta_steps_per_second"]
+        console.print(f"MAML on sinusoid ({m['device']}, meta-batch {m['meta_batch']}): {f['vmap']:,.1f} meta-steps/s "
+                      f"with vmap over tasks, {f['loop']:,.1f} with a per-task loop ({m['speedup']:.1f}x)")  # fmt: skip
     st = result["startup"]
     console.print(f"Start-up (fresh process, import + first evaluation): {st['seconds']:.2f} s, "
                   f"first run {st['first_seconds']:.2f} s")  # fmt: skip
@@ -184,8 +188,22 @@ COMMANDS: dict[str, Command] = {
         add_arguments="zero.champion_cli:export_arguments",
         handler="zero.champion_cli:export",
     ),
+    "baseline": Command(
+        summary="score a baseline (MAML, Reptile, NAS, hand-written) on an experiment's final tasks",
+        example="zero baseline maml sinusoid --out runs/maml-sin      # GPU when present\n"
+        "  zero baseline nas_evolution digits_binary --budget ci --device cpu\n"
+        "  zero baseline list",
+        add_arguments="zero.baseline_cli:baseline_arguments",
+        handler="zero.baseline_cli:baseline",
+    ),
+    "compare": Command(
+        summary="compare evolved champions and baselines on the same held-out tasks",
+        example="zero compare runs/lr3 runs/baseline-linear-linear_regression --plot compare.png",
+        add_arguments="zero.baseline_cli:compare_arguments",
+        handler="zero.baseline_cli:compare",
+    ),
     "bench": Command(
-        summary="measure the interpreter, the evaluator and the search loop, print the figures",
+        summary="measure the interpreter, the evaluator, the search loop and MAML, print the figures",
         example="zero bench              # tables, about 20 s\n  zero bench --quick --json",
         add_arguments=_bench_arguments,
         handler=_bench,

@@ -1,0 +1,72 @@
+"""`zero baseline` writes a result directory and `zero compare` reads it beside an evolved run's,
+scoring both on the same final tasks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from zero.cli import main
+from zero.compare import load_entry, table
+from zero.experiment import Experiment, load
+from zero.runner import run
+
+SMALL = {
+    "population": 100, "report_every": 1000, "restart_every": 0, "stop": {"max_individuals": 3000},
+    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
+    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
+    "final": {"num_tasks": 12, "num_train": 200, "num_valid": 50},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def experiment_file(tmp_path_factory):
+    data = load("linear_regression").to_dict()
+    for key, value in SMALL.items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) else value
+    path = tmp_path_factory.mktemp("exp") / "small_linear.yaml"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_baseline_and_compare_on_the_same_tasks(experiment_file, tmp_path, capsys):
+    evolved = tmp_path / "evolved"
+    run(Experiment.load(experiment_file), evolved)
+    hand = tmp_path / "hand"
+    assert main(["baseline", "linear", str(experiment_file), "--out", str(hand), "--device", "cpu", "--budget", "ci"]) == 0
+    record = json.loads((hand / "baseline.json").read_text())
+    assert record["method"] == "linear" and len(record["per_task"]) == 12 and record["device"] == "cpu"
+    capsys.readouterr()
+    plot = tmp_path / "compare.png"
+    assert main(["compare", str(evolved), str(hand), "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "| linear |" in out and "evolved (evolved)" in out and "different tasks" not in out
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    entry = load_entry(evolved)
+    final = json.loads((evolved / "final.json").read_text())["final_fitness"]
+    assert entry.mean == pytest.approx(final, abs=1e-12)  # the per-task figures re-derive the recorded mean
+    assert load_entry(hand).mean > 0.99 > entry.mean  # SGD linear regression solves these tasks
+
+
+def test_compare_flags_entries_on_different_tasks(experiment_file, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for path, tasks in ((a, 12), (b, 5)):
+        exp = Experiment.load(experiment_file).with_overrides(**{"final.num_tasks": tasks})
+        run(exp, path)
+    text = table([load_entry(a), load_entry(b)])
+    assert text.count("different tasks") == 1
+
+
+def test_baseline_errors(tmp_path, capsys):
+    assert main(["baseline", "no_such_method", "linear_regression"]) == 2
+    assert "unknown baseline" in capsys.readouterr().err
+    assert main(["baseline", "list"]) == 0
+    names = capsys.readouterr().out.split()
+    assert {"maml", "fomaml", "reptile", "nas_evolution", "nas_random", "linear", "logistic", "neural_net"} <= set(names)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "baseline.json").write_text('{"format": "something else"}')
+    assert main(["compare", str(bad)]) == 2
+    assert "not a valid baseline result" in capsys.readouterr().err

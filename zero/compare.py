@@ -1,0 +1,109 @@
+"""``zero compare``: evolved champions and baselines side by side on the same held-out tasks.
+
+Each entry is a directory: a search run (``final.json``: its champion is re-scored on the run's final
+tasks, which reproduces the recorded final fitness exactly and gives the per-task figures) or a
+baseline result (``baseline.json``, written by ``zero baseline``). The table gives the mean fitness
+over the final tasks with a 95% interval (mean ± 1.96 · standard error: a normal approximation over
+tasks), the wall time and the device. Entries whose final tasks differ are flagged, since their
+figures are not comparable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zero import champion as champions
+from zero.errors import ZeroError
+from zero.evaluator import evaluate
+from zero.experiment import Experiment
+
+BASELINE_FILE = "baseline.json"
+BASELINE_FORMAT, BASELINE_VERSION = "zero.baseline", 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str  # method name, or "evolved (DIR)"
+    path: Path
+    per_task: np.ndarray
+    seconds: float | None
+    device: str
+    final_tasks: dict  # what the final tasks were: family, F, count, sizes, seed
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.per_task))
+
+    @property
+    def interval(self) -> float:
+        """Half-width of the 95% interval of the mean over tasks."""
+        n = len(self.per_task)
+        return 1.96 * float(np.std(self.per_task, ddof=1)) / math.sqrt(n) if n > 1 else float("nan")
+
+
+def final_tasks(experiment: Experiment) -> dict:
+    c = experiment.config
+    return {"family": c["family"], "feature_size": c["feature_size"], "params": c["params"], **c["final"]}
+
+
+def load_entry(path: str | Path) -> Entry:
+    path = Path(path)
+    baseline = path / BASELINE_FILE
+    if baseline.is_file():
+        try:
+            data = json.loads(baseline.read_text())
+            if data.get("format") != BASELINE_FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, expected {BASELINE_FORMAT!r}")
+            if data.get("version", 0) > BASELINE_VERSION:
+                raise ValueError(f"version {data['version']} is newer than this zero reads ({BASELINE_VERSION})")
+            return Entry(data["method"], path, np.asarray(data["per_task"], dtype=np.float64), data["seconds"],
+                         data["device"], data["final_tasks"])  # fmt: skip
+        except (ValueError, KeyError, TypeError) as e:
+            raise ZeroError(f"{baseline}: not a valid baseline result ({e})") from None
+    found = champions.load(path)
+    if found.experiment is None:
+        raise ZeroError(f"{path}: neither a run directory nor a baseline result directory")
+    exp = found.experiment
+    result = evaluate(found.program, exp.tasks("final"), combine_by=exp.config["combine"], max_abs_error=exp.config["max_abs_error"])
+    return Entry(f"evolved ({path.name})", path, result.per_task, found.run.get("seconds"), "cpu", final_tasks(exp))
+
+
+def table(entries: list[Entry]) -> str:
+    """A markdown table, best mean first."""
+    reference = entries[0].final_tasks if entries else {}
+    lines = ["| method | mean fitness | 95% interval | final tasks | wall time | device |", "|---|---|---|---|---|---|"]
+    for e in sorted(entries, key=lambda e: -e.mean):
+        same = "" if e.final_tasks == reference else " (different tasks!)"
+        t = e.final_tasks
+        tasks = f"{t.get('num_tasks')} × {t.get('family')} F={t.get('feature_size')}{same}"
+        seconds = "-" if e.seconds is None else f"{e.seconds:.1f} s"
+        lines.append(f"| {e.label} | {e.mean:.4f} | ± {e.interval:.4f} | {tasks} | {seconds} | {e.device} |")
+    return "\n".join(lines)
+
+
+def plot(entries: list[Entry], path: str | Path) -> Path:
+    """Per-task fitness of every entry (box plot) with the mean and its 95% interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ordered = sorted(entries, key=lambda e: -e.mean)
+    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(ordered)), 4))
+    ax.boxplot([e.per_task for e in ordered], showfliers=True)
+    ax.errorbar(range(1, len(ordered) + 1), [e.mean for e in ordered], yerr=[e.interval for e in ordered],
+                fmt="o", color="black", capsize=4, label="mean ± 95%")  # fmt: skip
+    ax.set_xticks(range(1, len(ordered) + 1), [e.label for e in ordered], rotation=20, ha="right")
+    ax.set_ylabel("fitness on held-out final tasks")
+    ax.legend(loc="lower left")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
