@@ -42,7 +42,7 @@ def test_baseline_and_compare_on_the_same_tasks(experiment_file, tmp_path, capsy
     plot = tmp_path / "compare.png"
     assert main(["compare", str(evolved), str(hand), "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
-    assert "| linear |" in out and "evolved (evolved)" in out and "different tasks" not in out
+    assert "| linear (ci) |" in out and "evolved (evolved)" in out and "different tasks" not in out
     assert plot.read_bytes()[:4] == b"\x89PNG"
     entry = load_entry(evolved)
     final = json.loads((evolved / "final.json").read_text())["final_fitness"]

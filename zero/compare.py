@@ -61,7 +61,8 @@ def load_entry(path: str | Path) -> Entry:
                 raise ValueError(f"format is {data.get('format')!r}, expected {BASELINE_FORMAT!r}")
             if data.get("version", 0) > BASELINE_VERSION:
                 raise ValueError(f"version {data['version']} is newer than this zero reads ({BASELINE_VERSION})")
-            return Entry(data["method"], path, np.asarray(data["per_task"], dtype=np.float64), data["seconds"],
+            label = f"{data['method']} ({data['budget']})" if data.get("budget") else data["method"]
+            return Entry(label, path, np.asarray(data["per_task"], dtype=np.float64), data["seconds"],
                          data["device"], data["final_tasks"])  # fmt: skip
         except (ValueError, KeyError, TypeError) as e:
             raise ZeroError(f"{baseline}: not a valid baseline result ({e})") from None
