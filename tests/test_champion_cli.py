@@ -11,9 +11,10 @@ import shutil
 import numpy as np
 import pytest
 
+from configs import derived
 from zero.cli import main
 from zero.evaluator import evaluate
-from zero.experiment import Experiment, load
+from zero.experiment import load
 from zero.program import Program
 from zero.runner import run
 
@@ -27,11 +28,8 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    data = load("linear_regression").to_dict()
-    for key, value in SMALL.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) else value
     path = tmp_path_factory.mktemp("runs") / "lr"
-    run(Experiment.from_dict(data, "test-experiment"), path)
+    run(derived(**SMALL), path)
     return path
 
 
@@ -133,10 +131,7 @@ def test_exported_numpy_module_predicts_what_the_interpreter_predicts(run_dir, t
     spec = importlib.util.spec_from_file_location("champion_module", out)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    data = load("linear_regression").to_dict()
-    for key, value in SMALL.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) else value
-    tasks = Experiment.from_dict(data, "again").tasks("final")
+    tasks = derived(**SMALL).tasks("final")
     program = Program.from_dict(json.loads((run_dir / "final.json").read_text())["champion"]["program"])
     traces = evaluate(program, tasks, trace=True).traces
     n_train = tasks.num_train

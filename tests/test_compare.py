@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from configs import derived
 from zero.cli import main
 from zero.compare import load_entry, table
 from zero.experiment import Experiment, load
@@ -23,11 +24,8 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def experiment_file(tmp_path_factory):
-    data = load("linear_regression").to_dict()
-    for key, value in SMALL.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) else value
     path = tmp_path_factory.mktemp("exp") / "small_linear.yaml"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps(derived(**SMALL).to_dict()))
     return path
 
 

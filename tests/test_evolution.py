@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from configs import derived
 from zero import evolution_kernels as K
 from zero.errors import ZeroError
 from zero.evaluator import evaluate
 from zero.evolution import Evolution
-from zero.experiment import Experiment, load
+from zero.experiment import Experiment
 from zero.handwritten import linear_regression
 from zero.program import parse
 
@@ -18,11 +19,7 @@ SMALL = {"population": 50, "report_every": 500, "search": {"num_tasks": 4, "num_
 
 
 def small(**overrides) -> Experiment:
-    base = load("linear_regression")
-    data = base.to_dict()
-    for key, value in {**SMALL, **overrides}.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) and isinstance(data.get(key), dict) else value
-    return Experiment.from_dict(data, "test-experiment")
+    return derived(**{**SMALL, **overrides})
 
 
 def _same_state(a: Evolution, b: Evolution) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from configs import derived
 from zero.cli import main
 from zero.evaluator import evaluate
 from zero.experiment import Experiment, load
@@ -31,10 +32,7 @@ SMALL = {
 
 
 def small(**overrides) -> Experiment:
-    data = load("linear_regression").to_dict()
-    for key, value in {**SMALL, **overrides}.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) else value
-    return Experiment.from_dict(data, "test-experiment")
+    return derived(**{**SMALL, **overrides})
 
 
 def _without_timing(records: list[dict]) -> list[dict]:

@@ -19,7 +19,6 @@ import numpy as np
 
 from zero import champion as champions
 from zero.errors import ZeroError
-from zero.evaluator import evaluate
 from zero.experiment import Experiment
 
 BASELINE_FILE = "baseline.json"
@@ -70,7 +69,7 @@ def load_entry(path: str | Path) -> Entry:
     if found.experiment is None:
         raise ZeroError(f"{path}: neither a run directory nor a baseline result directory")
     exp = found.experiment
-    result = evaluate(found.program, exp.tasks("final"), combine_by=exp.config["combine"], max_abs_error=exp.config["max_abs_error"])
+    result = exp.evaluate(found.program, exp.tasks("final"))
     return Entry(f"evolved ({path.name})", path, result.per_task, found.run.get("seconds"), "cpu", final_tasks(exp))
 
 

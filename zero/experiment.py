@@ -184,6 +184,13 @@ class Experiment:
         p = self.config[phase]
         return make_tasks(self.task_spec(phase), p["num_tasks"], p["seed"], held_out=p["held_out"], source=f"{self.source} ({phase})")
 
+    def evaluate(self, program: Program, tasks: TaskSet):
+        """``program`` scored on ``tasks`` the way this experiment scores (its ``combine`` and
+        ``max_abs_error``): a :class:`zero.evaluator.Evaluation`."""
+        from zero.evaluator import evaluate  # compiles kernels: imported only when scoring
+
+        return evaluate(program, tasks, combine_by=self.config["combine"], max_abs_error=self.config["max_abs_error"])
+
     def initial_kind(self) -> str:
         return self.config["initial"] or self.space.initial
 

@@ -15,7 +15,6 @@ import numpy as np
 from zero import experiment as experiments
 from zero.champion import PHASES, Champion
 from zero.errors import ZeroError
-from zero.evaluator import evaluate
 from zero.experiment import Experiment
 
 
@@ -59,7 +58,7 @@ def _one(champion: Champion, exp: Experiment, phase: str, label: str, num_tasks:
         exp = exp.with_overrides(**overrides)
     task_set = exp.tasks(phase)
     cfg = exp.config
-    result = evaluate(champion.program, task_set, combine_by=cfg["combine"], max_abs_error=cfg["max_abs_error"])
+    result = exp.evaluate(champion.program, task_set)
     recorded = champion.recorded.get(phase) if own and not changed else None
     if changed:
         label += f" ({task_set.num_tasks} tasks, seed {cfg[phase]['seed']})"

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zero.evaluator import evaluate
 from zero.evolution import Evolution
 from zero.experiment import Experiment
 from zero.program import Program
@@ -156,8 +155,7 @@ class Run:
         return self._select_tasks
 
     def _score(self, program: Program, tasks: TaskSet) -> float:
-        cfg = self.experiment.config
-        return evaluate(program, tasks, combine_by=cfg["combine"], max_abs_error=cfg["max_abs_error"]).fitness
+        return self.experiment.evaluate(program, tasks).fitness
 
     def _candidate(self, seconds: float) -> Candidate:
         evo = self.evolution

@@ -21,7 +21,6 @@ from typing import Callable
 import numpy as np
 
 from zero.baselines.base import BaselineResult, register
-from zero.evaluator import evaluate
 from zero.experiment import Experiment
 from zero.handwritten import linear_regression, logistic_regression, neural_net
 from zero.program import Memory, Program
@@ -43,9 +42,7 @@ class HandBaseline:
     def choose_learning_rate(self, experiment: Experiment) -> tuple[float, dict[float, float]]:
         """The grid's best rate by combined fitness on the search tasks, and every rate's fitness."""
         search = experiment.tasks("search")
-        c = experiment.config
-        scores = {lr: evaluate(self.build(lr), search, combine_by=c["combine"],
-                               max_abs_error=c["max_abs_error"]).fitness for lr in self.grid}
+        scores = {lr: experiment.evaluate(self.build(lr), search).fitness for lr in self.grid}
         best = self.grid[int(np.argmax([scores[lr] for lr in self.grid]))]
         return best, scores
 
@@ -53,8 +50,7 @@ class HandBaseline:
         start = time.perf_counter()
         lr, scores = self.choose_learning_rate(experiment)
         c = experiment.config
-        result = evaluate(self.build(lr), experiment.tasks("final"), combine_by=c["combine"],
-                          max_abs_error=c["max_abs_error"])
+        result = experiment.evaluate(self.build(lr), experiment.tasks("final"))
         settings = {"learning_rate": lr, "learning_rate_grid": list(self.grid), "chosen_on": "search tasks",
                     "memory": list(self.memory), "epochs": c["final"]["epochs"], "budget": budget, "seed": seed}
         metrics = {f"search_fitness_lr_{lr_:g}": float(v) for lr_, v in scores.items()}
