@@ -155,7 +155,7 @@ def test_ctrl_c_checkpoints_and_resume_continues(tmp_path):
     assert final["stopped"] == STOP_INTERRUPTED
     stopped_at = final["individuals"]
     arrays, meta = RunDir(out).load_checkpoint()
-    assert int(arrays["state.counters"][0]) == stopped_at
+    assert int(arrays["island0.state.counters"][0]) == stopped_at
     assert main(["run", "--resume", "--out", str(out), "--max-individuals", str(stopped_at + 2000), "--quiet"]) == 0
     assert RunDir(out).read_final()["individuals"] == stopped_at + 2000
     individuals = [r["individuals"] for r in RunDir(out).read_progress()]

@@ -170,14 +170,25 @@ def test_trim_logs_keeps_records_up_to_the_count(tmp_path):
         run.append_champion({"individuals": n})
     path = run.path / "progress.jsonl"
     path.write_bytes(path.read_bytes() + b'{"indiv')
-    run.trim_logs(25)
+    run.trim_logs([25])
     assert run.read_progress() == [{"individuals": 10, "best": 0.1}, {"individuals": 20, "best": 0.2}]
     assert run.read_champions() == [{"individuals": 5}, {"individuals": 25}]
     assert path.read_bytes().endswith(b"\n")
     run.append_progress({"individuals": 30})
     assert [r["individuals"] for r in run.read_progress()] == [10, 20, 30]
-    RunDir.create(tmp_path / "empty", CONFIG).trim_logs(5)  # no logs yet: nothing to do, nothing created
+    RunDir.create(tmp_path / "empty", CONFIG).trim_logs([5])  # no logs yet: nothing to do, nothing created
     assert not (tmp_path / "empty" / "progress.jsonl").exists()
+
+
+def test_trim_logs_keeps_each_islands_records_up_to_its_own_count(tmp_path):
+    run = make_run(tmp_path)
+    for island, n in ((0, 10), (1, 10), (0, 20), (1, 20), (1, 30), (0, 30)):
+        run.append_progress({"individuals": 0, "island": island, "island_individuals": n})
+    run.append_champion({"individuals": 0, "island": 2, "island_individuals": 1})  # no such island: dropped
+    run.append_champion({"individuals": 0, "island": 1, "island_individuals": 30})
+    run.trim_logs([20, 30])
+    assert [(r["island"], r["island_individuals"]) for r in run.read_progress()] == [(0, 10), (1, 10), (0, 20), (1, 20), (1, 30)]
+    assert [r["island"] for r in run.read_champions()] == [1]
 
 
 # ---- checkpoints --------------------------------------------------------------------------------

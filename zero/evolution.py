@@ -88,9 +88,11 @@ def compile_search_for(feature_size: int) -> ModuleType:
     return specialize(_template, feature_size, {_IMPORT: f"from {kernels.__name__} import evaluate_task  # specialized"})
 
 
-def seed_state(seed: int) -> int:
-    """The splitmix64 state a run's seed starts from (well mixed, so seeds 0, 1, 2 are unrelated)."""
-    return int(np.random.SeedSequence(int(seed)).generate_state(1, np.uint64)[0])
+def seed_state(seed: int | np.random.SeedSequence) -> int:
+    """The splitmix64 state a seed starts from (well mixed, so seeds 0, 1, 2 are unrelated); a
+    ``SeedSequence`` (an island's, see :func:`zero.island.island_seed`) is used as it is."""
+    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
+    return int(sequence.generate_state(1, np.uint64)[0])
 
 
 def _buffers(program: Program, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,7 +107,7 @@ def _buffers(program: Program, capacity: int) -> tuple[np.ndarray, np.ndarray, n
 class Evolution:
     """One regularized-evolution population on an experiment's search tasks."""
 
-    def __init__(self, experiment: Experiment, seed: int, tasks: TaskSet | None = None):
+    def __init__(self, experiment: Experiment, seed: int | np.random.SeedSequence, tasks: TaskSet | None = None):
         cfg = experiment.config
         self.experiment = experiment
         self.tasks = tasks if tasks is not None else experiment.tasks("search")
@@ -129,7 +131,7 @@ class Evolution:
             raise ZeroError(f"{experiment.source}: population {P} of programs up to {L} instructions and an FEC of "
                             f"{cfg['fec']['capacity']} entries do not fit in memory") from None
 
-    def _allocate(self, P: int, L: int, template: tuple, seed: int, fec: dict) -> None:
+    def _allocate(self, P: int, L: int, template: tuple, seed: int | np.random.SeedSequence, fec: dict) -> None:
         self.state = State(
             np.zeros((P, L, 4), np.int32), np.zeros((P, L, 3)), np.zeros((P, 4), np.int64), np.zeros(P),
             np.zeros((L, 4), np.int32), np.zeros((L, 3)), np.zeros(4, np.int64), *template,

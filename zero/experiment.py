@@ -78,6 +78,16 @@ STOP = {
     "max_seconds": Field((float, type(None)), None, "budget: wall-clock seconds of search (null: none)",
                          lambda v: None if v is None or (math.isfinite(v) and v > 0) else "must be a finite number > 0 or null"),
 }
+ISLANDS = {
+    "count": Field((int, type(None)), None, "populations evolving in parallel, one per worker process "
+                   "(null: one per CPU of the machine or cluster; `zero run --workers N` sets it)",
+                   lambda v: None if v is None or v >= 1 else "must be at least 1 or null"),
+    "migrate_every": Field(int, 50_000, "individuals per island between migrations (a multiple of report_every)", at_least(1)),
+    "migrants": Field(int, 50, "fittest individuals each island sends to the next one in a ring (at most its population)",
+                      at_least(0)),
+    "replace": Field(str, "oldest", "slots the migrants overwrite: oldest (they join as the youngest, like "
+                     "children) or worst", one_of("oldest", "worst")),
+}
 SCHEMA = {
     "description": Field(str, "", "free text shown by `zero inspect`"),
     "search_space": Field(str, "demo", "a shipped space's name or a YAML path (relative to this file)"),
@@ -102,6 +112,7 @@ SCHEMA = {
     "restart_every": Field(int, 1_000_000, "individuals per experiment before a fresh population "
                            "(the reference restarts too); 0 = never", at_least(0)),
     "stop": Field(dict, {}, "when the run ends"),
+    "islands": Field(dict, {}, "parallel populations and migration between them (paper §4.2)"),
     "report_every": Field(int, 10_000, "individuals per batch: progress line, select check, hurdle update", at_least(1)),
     "checkpoint_seconds": Field(float, 60.0, "seconds between checkpoints (also written on stop and Ctrl-C)",
                                 lambda v: None if v > 0 else "must be > 0"),
@@ -123,7 +134,7 @@ class Experiment:
     @staticmethod
     def from_dict(data: Mapping[str, Any], source: str, name: str = "", base: Path | None = None) -> Experiment:
         cfg = validate(dict(data), SCHEMA, source)
-        for key, schema in (("fec", FEC), ("hurdles", HURDLES), ("stop", STOP)):
+        for key, schema in (("fec", FEC), ("hurdles", HURDLES), ("stop", STOP), ("islands", ISLANDS)):
             cfg[key] = validate(cfg[key], schema, source, prefix=f"{key}.")
         for key, defaults in PHASES.items():
             cfg[key] = validate({**defaults, **cfg[key]}, PHASE, source, prefix=f"{key}.")
@@ -136,6 +147,10 @@ class Experiment:
             raise ConfigError(source, "hurdles.num_tasks", cfg["hurdles"]["num_tasks"],
                               f"must be below search.num_tasks ({cfg['search']['num_tasks']}): the hurdle is "
                               "checked after these tasks, before the rest")  # fmt: skip
+        islands = cfg["islands"]
+        if islands["migrate_every"] % cfg["report_every"]:
+            raise ConfigError(source, "islands.migrate_every", islands["migrate_every"],
+                              f"must be a multiple of report_every ({cfg['report_every']}): islands meet at batch ends")
         mutator = Mutator.from_config(space, cfg["mutations"], source)
         experiment = Experiment(name or Path(source).stem, source, cfg, space, mutator)
         for phase in ("search", "select", "final"):

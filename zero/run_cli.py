@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-individuals", type=positive_int, metavar="N", help="stop after N individuals")
     parser.add_argument("--max-seconds", type=positive_float, metavar="S",
                         help="stop after S seconds of search (a resumed run counts its earlier sessions)")
+    parser.add_argument("--workers", type=positive_int, metavar="N",
+                        help="islands, one worker process each (default: the experiment's islands.count, else one per CPU)")
+    parser.add_argument("--address", metavar="ADDR",
+                        help="join a running Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start Ray here)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--json", action="store_true", help="print the outcome as one JSON line")
@@ -45,6 +49,9 @@ def main(args: argparse.Namespace) -> int:
         stored = runner.load_resumed_experiment(args.out, {})
         if args.seed is not None and args.seed != stored.seed:
             raise ZeroError(f"--seed {args.seed}: the run in {args.out} has seed {stored.seed}; a resumed run continues its own random stream")
+        islands = stored.config["islands"]["count"]
+        if args.workers is not None and args.workers != islands:
+            raise ZeroError(f"--workers {args.workers}: the run in {args.out} has {islands} islands; a resumed run keeps them")
         experiment = stored.with_overrides(**overrides) if overrides else stored
         out = Path(args.out)
     else:
@@ -53,7 +60,13 @@ def main(args: argparse.Namespace) -> int:
             experiment = experiment.with_overrides(**overrides)
         out = Path(args.out or f"runs/{experiment.name}-seed{experiment.seed}-{time.strftime('%Y%m%d-%H%M%S')}")
     progress = Progress(enabled=not args.quiet and not args.json)
-    progress.message(f"zero run: {experiment.name} (seed {experiment.seed}) -> {out}")
-    outcome = runner.run(experiment, out, resume=args.resume, progress=progress)
+    experiment, pool = runner.open_pool(experiment, args.workers, args.address)
+    try:
+        count = experiment.config["islands"]["count"]
+        where = "this process" if isinstance(pool, runner.LocalIslands) else f"Ray at {args.address or 'a local instance'}"
+        progress.message(f"zero run: {experiment.name} (seed {experiment.seed}, {count} island{'s' * (count > 1)} in {where}) -> {out}")
+        outcome = runner.run(experiment, out, resume=args.resume, progress=progress, pool=pool)
+    finally:
+        pool.close()
     print(runner.dumps(outcome) if args.json else runner.describe(outcome))
     return EXIT_INTERRUPTED if outcome.stopped == runner.STOP_INTERRUPTED else 0

@@ -1,44 +1,61 @@
-"""A search run from start to final evaluation: the loop around :class:`zero.evolution.Evolution`.
+"""A search run from start to final evaluation: the driver of a run's islands.
 
 The reference protocol (AutoML-Zero ``run_demo.sh``; paper §4): evolve on the *search* tasks; each
-time the experiment's best program improves it becomes a *candidate* and is scored on the unseen
-*select* tasks; the candidate with the best select fitness is the run's *champion*; the run stops
-when the champion's select fitness exceeds ``stop.select_fitness`` or at a budget (individuals or
-seconds) or on Ctrl-C; the champion is then scored once on the *final* tasks. Every
-``restart_every`` individuals the population starts afresh (the reference restarts its
-experiments too), keeping the champion.
+time an island's best program improves it becomes a *candidate* and is scored on the unseen *select*
+tasks; the candidate with the best select fitness is the run's *champion*; the run stops when the
+champion's select fitness exceeds ``stop.select_fitness`` or at a budget (individuals or seconds) or
+on Ctrl-C; the champion is then scored once on the *final* tasks. Every ``restart_every``
+individuals an island's population starts afresh (the reference restarts its experiments too).
 
-Reproducibility: everything that changes the search happens at fixed individual counts —
-batches end at multiples of ``report_every`` (and at restarts), where hurdles are updated and the
-experiment's best is checked — never at times, so the same seed and config give the same champion
-on any machine, and a run stopped at N individuals and resumed continues exactly as if it had not
-stopped (candidates are taken only at those counts; the best of an unfinished batch is scored at
-the stop but not recorded as a candidate).
+Islands (:mod:`zero.island`): ``islands.count`` populations evolve side by side and pass migrants
+round a ring. :class:`Run` drives them through an *island pool*: :class:`LocalIslands` runs them in
+this process (one island: no Ray at all), :class:`zero.distributed.RayIslands` as Ray actors on this
+machine or a cluster. The driver keeps every island busy: as soon as one batch is back it submits
+that island's next one; an island that must take in migrants from a count its predecessor has not
+reached yet waits for them (a ring, so no island runs more than one migration round ahead of its
+predecessor).
 
-Disk goes through :mod:`zero.store` only: ``progress.jsonl`` one record per batch,
-``champions.jsonl`` one per candidate, ``checkpoint/`` every ``checkpoint_seconds`` and on stop,
-``final.json`` at the end.
+Reproducibility: everything that changes the search happens at fixed individual counts of each
+island (its batch ends), never at times, so the same seed and config give the same champion however
+the islands are scheduled. The run's individual budget is split between the islands; ``solved``
+stops every island at the smallest island count at which a candidate solved (islands behind catch up
+to it, candidates found beyond it do not count). A run stopped by its budget and resumed continues
+exactly as if it had not stopped.
+
+Losing a worker: the pool reports the island lost; the driver rebuilds it from its latest snapshot
+(taken with each checkpoint) and resubmits; the rebuilt island replays the same batches (migrants it
+took in are kept until every island's snapshot is past them), whose logs are not written twice. So
+the run goes on and its outcome does not change. After ``MAX_LOSSES`` losses of one island the run
+checkpoints and stops with an error (``--resume`` continues it).
+
+Disk goes through :mod:`zero.store` only: ``progress.jsonl`` one record per island batch,
+``champions.jsonl`` one per candidate, ``checkpoint/`` every ``checkpoint_seconds`` and on stop (all
+islands' snapshots and the migrants still needed), ``final.json`` at the end.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from zero.evolution import Evolution
+import numpy as np
+
+from zero.errors import StoreError, ZeroError
 from zero.experiment import Experiment
+from zero.island import Batch, Island, Migrants
 from zero.program import Program
 from zero.progress import Progress
 from zero.simplify import simplify
-from zero.errors import StoreError
 from zero.store import RunDir
-from zero.tasks import TaskSet
 
 STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_individuals", "max_seconds", "interrupted"
+MAX_LOSSES = 3  # an island lost this many times ends the run (a worker that keeps dying is a bug or no memory)
 
 
 @dataclass
@@ -48,13 +65,16 @@ class Candidate:
     program: Program
     search_fitness: float  # evaluated afresh on the search tasks (evolution's own figure may come
     select_fitness: float  # from the FEC or a hurdle: that is ``evolution_fitness``)
-    individuals: int  # when it was found (the batch boundary it was taken at)
+    individuals: int  # the run's individuals when it was logged (all islands)
     seconds: float
     evolution_fitness: float  # the fitness evolution ranked it by
+    island: int = 0
+    island_individuals: int = 0  # its island's count when it was found (a batch end)
 
     def to_record(self) -> dict[str, Any]:
         return {
             "individuals": self.individuals, "seconds": round(self.seconds, 3),
+            "island": self.island, "island_individuals": self.island_individuals,
             "search_fitness": self.search_fitness, "select_fitness": self.select_fitness,
             "evolution_fitness": self.evolution_fitness, "program": self.program.to_dict(),
         }  # fmt: skip
@@ -63,7 +83,15 @@ class Candidate:
     def from_record(record: dict[str, Any], source: str) -> Candidate:
         program = Program.from_dict(record["program"], source)
         return Candidate(program, record["search_fitness"], record["select_fitness"], record["individuals"],
-                         record["seconds"], record["evolution_fitness"])  # fmt: skip
+                         record["seconds"], record["evolution_fitness"], record.get("island", 0),
+                         record.get("island_individuals", record["individuals"]))  # fmt: skip
+
+    def beats(self, other: Candidate | None) -> bool:
+        """The champion order: higher select fitness, then found earlier, then the lower island."""
+        if other is None:
+            return True
+        return (self.select_fitness, -self.island_individuals, -self.island) > (
+            other.select_fitness, -other.island_individuals, -other.island)  # fmt: skip
 
 
 @dataclass
@@ -76,8 +104,77 @@ class Outcome:
     run_dir: Path
 
 
+class IslandLost(Exception):
+    """An island's worker died (its process was killed, its node lost); its state is gone."""
+
+
+class IslandPool(Protocol):
+    """Where a run's islands live. Calls for one island run in the order submitted."""
+
+    count: int
+
+    def start(self, snapshots: list[dict[str, np.ndarray] | None], source: str) -> None:
+        """Create the islands (from snapshots where given) and compile their search loops."""
+
+    def submit(self, island: int, budget: int, immigrants: Migrants | None) -> None:
+        """Queue :meth:`Island.advance` on ``island``."""
+
+    def wait(self) -> tuple[int, Batch | IslandLost]:
+        """The next finished batch (or the loss of the island that was running it)."""
+
+    def call(self, island: int, method: str, *args: Any) -> Any:
+        """Run ``method`` of an idle island and return its result (raises IslandLost)."""
+
+    def rebuild(self, island: int, snapshot: dict[str, np.ndarray] | None, source: str) -> None:
+        """Replace a lost island by one continued from ``snapshot`` (None: from the start)."""
+
+    def where(self) -> list[str]:
+        """Where each island runs (for final.json)."""
+
+    def close(self) -> None: ...
+
+
+class LocalIslands:
+    """The islands in this process, one batch at a time in submission order."""
+
+    def __init__(self, experiment: Experiment, count: int):
+        self.experiment, self.count = experiment, count
+        self.islands: list[Island] = []
+        self._queue: deque = deque()
+
+    def start(self, snapshots, source):
+        self._tasks = self.experiment.tasks("search"), self.experiment.tasks("select")
+        self.islands = [Island(self.experiment, i, *self._tasks) for i in range(self.count)]
+        for island, snapshot in zip(self.islands, snapshots):
+            if snapshot is not None:
+                island.restore(snapshot, source)
+        self.islands[0].warm_up()  # one process: one compile
+
+    def submit(self, island, budget, immigrants):
+        self._queue.append((island, budget, immigrants))
+
+    def wait(self):
+        island, *args = self._queue.popleft()
+        return island, self.islands[island].advance(*args)
+
+    def call(self, island, method, *args):
+        return getattr(self.islands[island], method)(*args)
+
+    def rebuild(self, island, snapshot, source):
+        fresh = Island(self.experiment, island, *self._tasks)
+        if snapshot is not None:
+            fresh.restore(snapshot, source)
+        self.islands[island] = fresh
+
+    def where(self):
+        return [f"pid {os.getpid()}"] * self.count
+
+    def close(self):
+        self._queue.clear()
+
+
 class _Interrupt:
-    """Ctrl-C sets a flag (the batch in flight finishes, a checkpoint is written); a second Ctrl-C
+    """Ctrl-C sets a flag (the batches in flight finish, a checkpoint is written); a second Ctrl-C
     raises KeyboardInterrupt as usual."""
 
     def __init__(self):
@@ -101,102 +198,199 @@ class _Interrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
+@dataclass
+class _IslandView:
+    """What the driver knows of one island."""
+
+    individuals: int = 0  # the island's count after its last batch back
+    logged: int = 0  # the highest count already logged (a replay after a loss is not logged again)
+    snapshot: dict[str, np.ndarray] | None = None  # its latest snapshot (None: it starts from scratch)
+    snapshot_individuals: int = 0
+    busy: bool = False
+    losses: int = 0
+    immigrants: int = 0  # migrants taken in (this session)
+    wants_snapshot: bool = False
+    latest: Batch | None = None
+    rate: float = 0.0  # individuals/s of its last batch
+
+
 class Run:
     """One search run writing into ``run_dir``; see the module docstring."""
 
-    def __init__(self, experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None):
+    def __init__(self, experiment: Experiment, run_dir: str | Path, *, resume: bool = False,
+                 progress: Progress | None = None, pool: IslandPool | None = None):  # fmt: skip
         self.experiment = experiment
         cfg = experiment.config
-        self.evolution = Evolution(experiment, experiment.seed)  # before the directory: bad settings leave none
+        self.count = cfg["islands"]["count"]
+        if self.count is None:
+            raise ZeroError(f"{experiment.source}: islands.count must be resolved before a run (see zero.runner.open_pool)")
+        self.pool = pool or LocalIslands(experiment, self.count)
+        self.migrate_every = cfg["islands"]["migrate_every"]
         self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
         self.progress = progress or Progress(enabled=False)
-        self._select_tasks: TaskSet | None = None
         self.champion: Candidate | None = None
-        self.candidate_fitness = -float("inf")  # evolution_fitness of the experiment's last candidate
         self.seconds = 0.0  # search time of earlier sessions of this run
-        self.report_every = cfg["report_every"]
+        self.views = [_IslandView() for _ in range(self.count)]
+        self.migrants: dict[tuple[int, int], Migrants] = {}  # (island, round) -> what it sent
+        self.solved_at: int | None = None  # island count at which the run was solved
+        self.losses = 0
+        source = str(self.store.path / "checkpoint")
         if resume:
-            self._restore()
+            self._restore(source)
             self.store.write_config(experiment.to_dict())  # with the overrides this session was given
-        else:
+        self.pool.start([v.snapshot for v in self.views], source)
+        if not resume:
             self._checkpoint()  # resumable from the start, even if stopped before the first batch
 
     # ---- state kept across sessions
 
-    def _meta(self) -> dict[str, Any]:
-        return {
-            "seconds": self.seconds, "candidate_fitness": self.candidate_fitness,
+    def _checkpoint(self) -> None:
+        arrays: dict[str, np.ndarray] = {}
+        islands = []
+        for i, view in enumerate(self.views):
+            if view.snapshot is not None:
+                arrays.update({f"island{i}.{k}": v for k, v in view.snapshot.items()})
+            islands.append({"individuals": view.snapshot_individuals, "snapshot": view.snapshot is not None})
+        for (i, r), m in sorted(self.migrants.items()):
+            arrays.update({f"migrants{i}.{r}.{k}": v for k, v in m._asdict().items()})
+        meta = {
+            "seconds": self.seconds, "islands": islands, "solved_at": self.solved_at,
+            "migrants": sorted([i, r] for i, r in self.migrants),
             "champion": None if self.champion is None else self.champion.to_record(),
         }  # fmt: skip
+        self.store.save_checkpoint(arrays, meta)
 
-    def _restore(self) -> None:
+    def _restore(self, source: str) -> None:
         loaded = self.store.load_checkpoint()
-        source = str(self.store.path / "checkpoint")
+        if loaded is None:
+            raise StoreError(source, "no checkpoint to resume from")
         arrays, meta = loaded
-        self.evolution.load_arrays(arrays, source)
         try:
             self.seconds = float(meta["seconds"])
-            fitness = meta["candidate_fitness"]
-            self.candidate_fitness = -float("inf") if fitness is None else float(fitness)
+            islands = meta["islands"]
+            if len(islands) != self.count:
+                raise ValueError(f"it holds {len(islands)} islands, the config says {self.count}")
+            for i, (view, info) in enumerate(zip(self.views, islands)):
+                view.individuals = view.logged = view.snapshot_individuals = int(info["individuals"])
+                if info["snapshot"]:
+                    prefix = f"island{i}."
+                    view.snapshot = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            for i, r in meta["migrants"]:
+                self.migrants[(i, r)] = Migrants(*(arrays[f"migrants{i}.{r}.{k}"] for k in Migrants._fields))
+            self.solved_at = meta["solved_at"]
             self.champion = Candidate.from_record(meta["champion"], source) if meta["champion"] else None
         except (KeyError, TypeError, ValueError) as e:  # ProgramError is a ValueError too
             raise StoreError(source, f"checkpoint meta is invalid ({type(e).__name__}: {e}); "
-                                     "expected seconds, candidate_fitness and champion") from None  # fmt: skip
-        self.store.trim_logs(self.evolution.individuals)
+                                     "expected seconds, islands, migrants, solved_at and champion") from None  # fmt: skip
+        self.store.trim_logs([v.individuals for v in self.views])
 
-    def _checkpoint(self) -> None:
-        self.store.save_checkpoint(self.evolution.arrays(), self._meta())
+    # ---- figures
 
-    # ---- phases
+    @property
+    def individuals(self) -> int:
+        return sum(v.individuals for v in self.views)
 
-    def select_tasks(self) -> TaskSet:
-        if self._select_tasks is None:
-            self._select_tasks = self.experiment.tasks("select")
-        return self._select_tasks
+    def budgets(self) -> list[int]:
+        """The run's individual budget split between the islands (the first ones take the rest)."""
+        total = self.experiment.config["stop"]["max_individuals"]
+        return [total // self.count + (i < total % self.count) for i in range(self.count)]
 
-    def _score(self, program: Program, tasks: TaskSet) -> float:
-        return self.experiment.evaluate(program, tasks).fitness
-
-    def _candidate(self, seconds: float) -> Candidate:
-        evo = self.evolution
-        program = evo.best_program()
-        search = self._score(program, self.evolution.tasks)
-        return Candidate(program, search, self._score(program, self.select_tasks()), evo.individuals, seconds, evo.best_fitness)
-
-    def _take_candidate(self, seconds: float) -> None:
-        """At a batch boundary: if the experiment's best improved, score it on the select tasks."""
-        if not self.evolution.best_fitness > self.candidate_fitness:
-            return
-        candidate = self._candidate(seconds)
-        self.candidate_fitness = candidate.evolution_fitness
-        self.store.append_champion(candidate.to_record())
-        if self.champion is None or candidate.select_fitness > self.champion.select_fitness:
-            self.champion = candidate
-
-    def _next_stop(self) -> int:
-        """Individual count where the current batch ends."""
-        cfg, evo = self.experiment.config, self.evolution
-        end = (evo.individuals // self.report_every + 1) * self.report_every
-        if cfg["restart_every"]:
-            end = min(end, evo.individuals + cfg["restart_every"] - evo.experiment_individuals)
-        return min(end, cfg["stop"]["max_individuals"])
-
-    def _record(self, seconds: float, rate: float) -> dict[str, Any]:
-        evo = self.evolution
-        fitness = evo.population_fitness()
+    def _record(self, batch: Batch, seconds: float) -> dict[str, Any]:
+        latest = [v.latest for v in self.views if v.latest is not None]
+        means = [b.mean_fitness for b in latest if b.mean_fitness is not None]
+        hits = [b.fec_hit_rate for b in latest]
         return {
-            "individuals": evo.individuals, "seconds": round(seconds, 3), "individuals_per_second": rate,
-            "best_fitness": evo.best_fitness, "mean_fitness": float(fitness.mean()) if fitness.size else None,
+            "individuals": self.individuals, "seconds": round(seconds, 3),
+            "individuals_per_second": sum(v.rate for v in self.views),
+            "best_fitness": max(b.best_fitness for b in latest), "mean_fitness": float(np.mean(means)) if means else None,
             "best_select_fitness": None if self.champion is None else self.champion.select_fitness,
-            "fec_hit_rate": evo.fec_hit_rate, "evaluations": evo.evaluations, "hurdle_stops": evo.hurdle_stops,
+            "fec_hit_rate": float(np.mean(hits)), "evaluations": sum(b.evaluations for b in latest),
+            "hurdle_stops": sum(b.hurdle_stops for b in latest),
+            "island": batch.island, "island_individuals": batch.individuals,
+            "island_best_fitness": batch.best_fitness, "island_mean_fitness": batch.mean_fitness,
+            "immigrants": batch.immigrants,
         }  # fmt: skip
 
+    # ---- the loop
+
+    def _take(self, batch: Batch, seconds: float) -> None:
+        """A batch is back: log it (unless it is a replay), keep its migrants and snapshot."""
+        view = self.views[batch.island]
+        view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
+        view.busy, view.individuals, view.latest = False, batch.individuals, batch
+        if batch.migrants is not None:
+            self.migrants[(batch.island, batch.individuals // self.migrate_every)] = batch.migrants
+        if batch.individuals <= view.logged:
+            return
+        view.logged = batch.individuals
+        view.immigrants += batch.immigrants
+        for record in batch.candidates:
+            candidate = Candidate.from_record({**record, "individuals": self.individuals, "seconds": seconds}, "island")
+            self.store.append_champion(candidate.to_record())
+            if candidate.beats(self.champion) and (self.solved_at is None or candidate.island_individuals <= self.solved_at):
+                self.champion = candidate
+            threshold = self.experiment.config["stop"]["select_fitness"]
+            if threshold is not None and candidate.select_fitness > threshold:
+                self.solved_at = min(self.solved_at or candidate.island_individuals, candidate.island_individuals)
+        record = self._record(batch, seconds)
+        self.store.append_progress(record)
+        self.progress.update(record)
+
+    def _limit(self, island: int) -> int:
+        limit = self.budgets()[island]
+        return limit if self.solved_at is None else min(limit, self.solved_at)
+
+    def _submit(self, island: int) -> bool:
+        """Submit ``island``'s next batch if it has one and its migrants are in; True if submitted."""
+        view = self.views[island]
+        if view.busy or view.individuals >= self._limit(island):
+            return False
+        immigrants = None
+        if self.count > 1 and view.individuals > 0 and view.individuals % self.migrate_every == 0:
+            key = ((island - 1) % self.count, view.individuals // self.migrate_every)
+            if key not in self.migrants:
+                return False  # its predecessor has not reached this count yet
+            immigrants = self.migrants[key]
+        self.pool.submit(island, self._limit(island), immigrants)
+        view.busy = True
+        return True
+
+    def _lose(self, island: int, error: IslandLost) -> None:
+        """Rebuild a lost island from its snapshot; it replays what it had done since."""
+        view = self.views[island]
+        view.losses += 1
+        self.losses += 1
+        if view.losses > MAX_LOSSES:
+            raise ZeroError(f"island {island} was lost {view.losses} times (last: {error}); the run is "
+                            f"checkpointed: `zero run --resume --out {self.store.path}` continues it")  # fmt: skip
+        self.progress.message(f"island {island} lost ({error}); rebuilt from its snapshot at "
+                              f"{view.snapshot_individuals:,} individuals")  # fmt: skip
+        self.pool.rebuild(island, view.snapshot, str(self.store.path / "checkpoint"))
+        view.busy, view.individuals = False, view.snapshot_individuals
+
+    def _snapshot_idle(self) -> None:
+        """Snapshots of the islands that want one and have no batch in flight (the others are asked
+        when their batch is back, before their next one is submitted)."""
+        for i, view in enumerate(self.views):
+            if view.wants_snapshot and not view.busy:
+                try:
+                    view.snapshot = self.pool.call(i, "snapshot")
+                    view.snapshot_individuals, view.wants_snapshot = view.individuals, False
+                except IslandLost as e:
+                    self._lose(i, e)
+
+    def _prune_migrants(self) -> None:
+        """Migrants can be needed again only by an island replaying from its snapshot."""
+        oldest = min(v.snapshot_individuals for v in self.views) // self.migrate_every
+        for key in [k for k in self.migrants if k[1] < oldest]:
+            del self.migrants[key]
+
     def _stop_reason(self, seconds: float, interrupted: bool) -> str | None:
-        stop, evo = self.experiment.config["stop"], self.evolution
-        champion = self.champion
-        if champion is not None and stop["select_fitness"] is not None and champion.select_fitness > stop["select_fitness"]:
+        stop = self.experiment.config["stop"]
+        if self.solved_at is not None and all(v.individuals >= self.solved_at or v.individuals >= b
+                                              for v, b in zip(self.views, self.budgets())):  # fmt: skip
             return STOP_SOLVED
-        if evo.individuals >= stop["max_individuals"]:
+        if all(v.individuals >= b for v, b in zip(self.views, self.budgets())):
             return STOP_INDIVIDUALS
         if stop["max_seconds"] is not None and seconds >= stop["max_seconds"]:
             return STOP_SECONDS
@@ -207,62 +401,99 @@ class Run:
     def search(self) -> str:
         """Evolve until a stop rule fires (checked before every batch too, so a finished run that
         is resumed without a larger budget stops at once); returns the reason."""
-        cfg, evo = self.experiment.config, self.evolution
-        hurdles = cfg["hurdles"]
-        evo.warm_up()  # compiling is not search time
+        cfg = self.experiment.config
         started = time.perf_counter()
         last_checkpoint = started
+        clock = lambda: self.seconds + time.perf_counter() - started  # noqa: E731
+        reason, checkpoint_due = None, False
         with _Interrupt() as interrupt, self.progress:
-            while (reason := self._stop_reason(self.seconds + time.perf_counter() - started, interrupt.requested)) is None:
-                if hurdles["enabled"] and evo.individuals % self.report_every == 0:
-                    evo.update_hurdle(hurdles["percentile"])
-                batch_start, before = time.perf_counter(), evo.individuals
-                evo.run(self._next_stop() - before)
-                now = time.perf_counter()
-                seconds = self.seconds + now - started
-                restart = cfg["restart_every"] and evo.experiment_individuals >= cfg["restart_every"]
-                if evo.individuals % self.report_every == 0 or restart:
-                    self._take_candidate(seconds)
-                record = self._record(seconds, (evo.individuals - before) / max(now - batch_start, 1e-9))
-                self.store.append_progress(record)
-                self.progress.update(record)
-                if restart:
-                    evo.restart()
-                    self.candidate_fitness = -float("inf")
-                if now - last_checkpoint >= cfg["checkpoint_seconds"]:
-                    self.seconds, started, last_checkpoint = seconds, now, now
-                    self._checkpoint()
-        self.seconds += time.perf_counter() - started
+            while True:
+                reason = reason or self._stop_reason(clock(), interrupt.requested)
+                if reason is None:
+                    for i in range(self.count):
+                        self._submit(i)
+                if not any(v.busy for v in self.views):
+                    break  # stopped, or every island is at its limit
+                island, batch = self.pool.wait()
+                if isinstance(batch, IslandLost):
+                    self._lose(island, batch)
+                    continue
+                self._take(batch, clock())
+                if not checkpoint_due and reason is None and time.perf_counter() - last_checkpoint >= cfg["checkpoint_seconds"]:
+                    checkpoint_due = True
+                    for view in self.views:
+                        view.wants_snapshot = True
+                if checkpoint_due:
+                    self._snapshot_idle()
+                    if not any(v.wants_snapshot for v in self.views):
+                        self.seconds, started = clock(), time.perf_counter()
+                        last_checkpoint, checkpoint_due = started, False
+                        self._prune_migrants()
+                        self._checkpoint()
+            reason = reason or self._stop_reason(clock(), interrupt.requested)
+        if reason is None:
+            raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
+        self.seconds = clock()
+        for view in self.views:
+            view.wants_snapshot = True
+        self._snapshot_idle()
         self._checkpoint()
         return reason
 
     def finish(self, reason: str) -> Outcome:
-        """Pick the champion (the recorded candidates and the current best) and score it on the
-        final tasks; writes ``final.json``."""
+        """Pick the champion (the recorded candidates and each island's current best) and score it
+        on the final tasks; writes ``final.json``."""
         champion = self.champion
-        evo = self.evolution
-        if evo.best_fitness > self.candidate_fitness:  # best of an unfinished batch: scored, not recorded
-            latest = self._candidate(self.seconds)
-            if champion is None or latest.select_fitness > champion.select_fitness:
-                champion = latest
+        for i, view in enumerate(self.views):
+            if self.solved_at is not None and view.individuals > self.solved_at:
+                continue  # ran past the solving count: not part of this run's outcome
+            try:
+                record = self.pool.call(i, "candidate")  # the best of an unfinished batch: scored, not recorded
+            except IslandLost:
+                continue  # its logged candidates still count
+            if record is not None:
+                latest = Candidate.from_record({**record, "individuals": self.individuals, "seconds": self.seconds}, "island")
+                if latest.beats(champion):
+                    champion = latest
         final = None
         if champion is not None:
-            final = self._score(champion.program, self.experiment.tasks("final"))
+            final = self.experiment.evaluate(champion.program, self.experiment.tasks("final")).fitness
+        latest = [v.latest for v in self.views if v.latest is not None]
         self.store.write_final({
-            "stopped": reason, "individuals": evo.individuals, "seconds": round(self.seconds, 3),
-            "individuals_per_second": evo.individuals / self.seconds if self.seconds > 0 else None,
-            "evaluations": evo.evaluations, "fec_hit_rate": evo.fec_hit_rate, "workers": 1,
+            "stopped": reason, "individuals": self.individuals, "seconds": round(self.seconds, 3),
+            "individuals_per_second": self.individuals / self.seconds if self.seconds > 0 else None,
+            "evaluations": sum(b.evaluations for b in latest) if latest else 0,
+            "fec_hit_rate": float(np.mean([b.fec_hit_rate for b in latest])) if latest else 0.0,
+            "workers": self.count, "islands": [{"individuals": v.individuals, "where": w, "lost": v.losses, "immigrants": v.immigrants}
+                                               for v, w in zip(self.views, self.pool.where())],
+            "workers_lost": self.losses,
             "search_fitness": None if champion is None else champion.search_fitness,
             "select_fitness": None if champion is None else champion.select_fitness,
             "final_fitness": final,
             "champion": None if champion is None else champion.to_record(),
         })  # fmt: skip
-        return Outcome(reason, evo.individuals, self.seconds, champion, final, self.store.path)
+        return Outcome(reason, self.individuals, self.seconds, champion, final, self.store.path)
 
 
-def run(experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None) -> Outcome:
+def open_pool(experiment: Experiment, workers: int | None = None, address: str | None = None) -> tuple[Experiment, IslandPool]:
+    """The experiment with ``islands.count`` resolved (``workers``, else the config's, else one per
+    CPU of this machine or of the cluster at ``address``) and the pool to run its islands: this
+    process for one island on this machine, Ray otherwise (started here unless ``address``)."""
+    count = workers or experiment.config["islands"]["count"]
+    if count == 1 and address is None:
+        experiment = experiment.with_overrides(**{"islands.count": 1})
+        return experiment, LocalIslands(experiment, 1)
+    from zero import distributed  # imports Ray: only when islands run as Ray actors
+
+    cpus = distributed.connect(address, count)
+    experiment = experiment.with_overrides(**{"islands.count": count or cpus})
+    return experiment, distributed.RayIslands(experiment, experiment.config["islands"]["count"])
+
+
+def run(experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None,
+        pool: IslandPool | None = None) -> Outcome:  # fmt: skip
     """Search, then the final evaluation (see :class:`Run`)."""
-    r = Run(experiment, run_dir, resume=resume, progress=progress)
+    r = Run(experiment, run_dir, resume=resume, progress=progress, pool=pool)
     reason = r.search()
     return r.finish(reason)
 

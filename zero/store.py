@@ -43,7 +43,7 @@ import yaml
 from zero.errors import StoreError
 
 CHECKPOINT_FORMAT = "zero.checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: one set of arrays per island (island<i>.*)
 NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
 _STATE_NAME = re.compile(r"state-(\d+)\.npz")
 _RESERVED_ARRAY_NAMES = ("file", "allow_pickle")  # parameter names of np.savez
@@ -247,8 +247,10 @@ class RunDir:
     def read_champions(self) -> list[dict]:
         return _read_jsonl(self.path / self.CHAMPIONS)
 
-    def trim_logs(self, individuals: int) -> None:
-        """Keep only log records whose ``"individuals"`` is <= ``individuals`` (the checkpoint's count).
+    def trim_logs(self, counts: list[int]) -> None:
+        """Keep only log records at or before the checkpoint: island ``i``'s records (``"island"``,
+        ``"island_individuals"``; records without them are island 0's at ``"individuals"``) up to
+        ``counts[i]``.
 
         A killed run may have logged past its last checkpoint; the resumed run repeats that work and
         logs it again, so those lines go. Records without a numeric count go too.
@@ -256,7 +258,7 @@ class RunDir:
         for name in (self.PROGRESS, self.CHAMPIONS):
             path = self.path / name
             if path.exists():
-                kept = [r for r in _read_jsonl(path) if _count(r) is not None and _count(r) <= individuals]
+                kept = [r for r in _read_jsonl(path) if _at_or_before(r, counts)]
                 atomic_write(path, "".join(_json_text(r, path) + "\n" for r in kept).encode("utf-8"))
                 self._sealed.add(name)
 
@@ -350,9 +352,13 @@ class RunDir:
         return arrays, manifest["meta"]
 
 
-def _count(record: dict) -> float | None:
-    value = record.get("individuals")
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _at_or_before(record: dict, counts: list[int]) -> bool:
+    island, count = record.get("island", 0), record.get("island_individuals", record.get("individuals"))
+    return type(island) is int and 0 <= island < len(counts) and _number(count) and count <= counts[island]
 
 
 def _checked_array(name: Any, value: Any) -> np.ndarray:

@@ -1,0 +1,189 @@
+"""Islands without Ray (zero.island, zero.runner.LocalIslands): migration, determinism of a
+multi-island run, the split budget, and recovery of a lost island from its snapshot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from configs import derived
+from zero import evolution_kernels as K
+from zero.errors import ConfigError
+from zero.island import Island, Migrants
+from zero.runner import STOP_INDIVIDUALS, IslandLost, LocalIslands, Run, run
+from zero.store import RunDir
+
+SMALL = {
+    "population": 100, "report_every": 500, "restart_every": 0,
+    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
+    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
+    "final": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
+    "stop": {"max_individuals": 8000, "select_fitness": None},
+}  # fmt: skip
+
+
+def islands(count=2, **overrides):
+    return derived(**{**SMALL, "islands": {"count": count, "migrate_every": 1000, "migrants": 10}, **overrides})
+
+
+def _outcome(path) -> dict:
+    final = RunDir(path).read_final()
+    keys = ("stopped", "individuals", "final_fitness", "select_fitness", "search_fitness")
+    return {k: final[k] for k in keys} | {
+        "islands": [i["individuals"] for i in final["islands"]],
+        "program": final["champion"]["program"],
+        "found": (final["champion"]["island"], final["champion"]["island_individuals"]),
+    }
+
+
+def _champions(path) -> list[tuple]:
+    return sorted((c["island"], c["island_individuals"], c["select_fitness"]) for c in RunDir(path).read_champions())
+
+
+def _run_to(island: Island, n: int) -> None:
+    while island.individuals < n:
+        island.advance(n)
+
+
+def test_emigrants_are_the_fittest_and_join_the_receiver_as_its_youngest():
+    exp = islands()
+    a, b = Island(exp, 0), Island(exp, 1)
+    _run_to(a, 1000)
+    _run_to(b, 1000)
+    sent = a.emigrants(10)
+    fitness = a.evolution.state.fitness
+    assert list(sent.fitness) == sorted(fitness, reverse=True)[:10]
+    state = b.evolution.state
+    slot = int(state.counters[K.NEXT_SLOT])
+    before = state.fitness.copy()
+    b.receive(sent)
+    written = [(slot + k) % 100 for k in range(10)]
+    assert np.array_equal(state.fitness[written], sent.fitness)
+    assert np.array_equal(state.code[written], sent.code)
+    assert int(state.counters[K.NEXT_SLOT]) == (slot + 10) % 100
+    untouched = np.setdiff1d(np.arange(100), written)
+    assert np.array_equal(state.fitness[untouched], before[untouched])
+    assert b.individuals == 1000  # migrants are not counted as individuals
+
+
+def test_replace_worst_overwrites_the_least_fit():
+    exp = islands(islands={"count": 2, "migrate_every": 1000, "migrants": 5, "replace": "worst"})
+    a, b = Island(exp, 0), Island(exp, 1)
+    _run_to(a, 1000)
+    _run_to(b, 1000)
+    worst = np.argsort(b.evolution.state.fitness, kind="stable")[:5]
+    sent = a.emigrants(5)
+    b.receive(sent)
+    assert np.array_equal(b.evolution.state.fitness[worst], sent.fitness)
+
+
+def test_islands_have_their_own_streams_and_island_zero_is_the_single_population(tmp_path):
+    one = run(islands(count=1), tmp_path / "one")
+    two = run(islands(count=2, islands={"count": 2, "migrants": 0, "migrate_every": 1000}), tmp_path / "two")
+    assert one.individuals == two.individuals == 8000
+    # without migrants island 0 of two is the one-island run on half the budget
+    half = run(islands(count=1, stop={"max_individuals": 4000, "select_fitness": None}), tmp_path / "half")
+    assert [c for c in _champions(tmp_path / "two") if c[0] == 0] == _champions(tmp_path / "half")
+    assert [c for c in _champions(tmp_path / "two") if c[0] == 1] != [(1,) + c[1:] for c in _champions(tmp_path / "half")]
+    assert half.final_fitness is not None
+
+
+def test_migration_changes_the_search_and_is_deterministic(tmp_path):
+    a = run(islands(), tmp_path / "a")
+    b = run(islands(), tmp_path / "b")
+    isolated = run(islands(islands={"count": 2, "migrants": 0, "migrate_every": 1000}), tmp_path / "isolated")
+    assert a.stopped == STOP_INDIVIDUALS
+    assert _outcome(tmp_path / "a") == _outcome(tmp_path / "b")
+    assert _champions(tmp_path / "a") != _champions(tmp_path / "isolated")
+    received = [r["immigrants"] for r in RunDir(tmp_path / "a").read_progress()]
+    assert sum(received) == 2 * 10 * (4000 // 1000 - 1)  # rounds 1..3 of each island (4000 is its end)
+    final = RunDir(tmp_path / "a").read_final()
+    assert [i["immigrants"] for i in final["islands"]] == [30, 30]
+
+
+def test_the_budget_is_split_between_islands(tmp_path):
+    r = Run(islands(count=3, stop={"max_individuals": 8000, "select_fitness": None}), tmp_path / "r")
+    assert r.budgets() == [2667, 2667, 2666]
+    r.finish(r.search())
+    assert [i["individuals"] for i in RunDir(tmp_path / "r").read_final()["islands"]] == [2667, 2667, 2666]
+
+
+def test_solved_stops_every_island_at_the_solving_count(tmp_path):
+    """The search up to the solving count does not depend on the threshold, so a run without one
+    tells where a run with one must stop: at the first count (of any island) with a candidate above
+    it, every island there; candidates found later by an island that ran ahead do not count."""
+    run(islands(initial="noop"), tmp_path / "free")
+    candidates = _champions(tmp_path / "free")
+    threshold = max(c[2] for c in candidates if c[1] <= 2000)
+    solving = [c for c in candidates if c[2] > threshold]
+    assert solving, "the free run should improve after 2000 individuals"
+    solved_at = min(c[1] for c in solving)
+    outcome = run(islands(initial="noop", stop={"max_individuals": 8000, "select_fitness": threshold}), tmp_path / "s")
+    assert outcome.stopped == "solved"
+    final = RunDir(tmp_path / "s").read_final()
+    assert [i["individuals"] for i in final["islands"]] == [solved_at, solved_at]
+    assert final["champion"]["island_individuals"] == solved_at and final["select_fitness"] > threshold
+    assert _champions(tmp_path / "s") == [c for c in candidates if c[1] <= solved_at]
+
+
+class LosingIslands(LocalIslands):
+    """Loses island ``victim`` (its state is dropped) when it returns the batch ending at ``at``."""
+
+    def __init__(self, experiment, count, victim, at):
+        super().__init__(experiment, count)
+        self.victim, self.at, self.lost = victim, at, 0
+
+    def wait(self):
+        island, batch = super().wait()
+        if island == self.victim and batch.individuals == self.at and not self.lost:
+            self.lost += 1
+            self.islands[island] = None  # gone, like a killed process
+            return island, IslandLost("killed for the test")
+        return island, batch
+
+
+def test_a_lost_island_is_rebuilt_from_its_snapshot_and_the_run_does_not_change(tmp_path):
+    exp = islands(checkpoint_seconds=1e-9)  # a checkpoint (all snapshots) after every batch
+    run(exp, tmp_path / "clean")
+    pool = LosingIslands(exp, 2, victim=1, at=2500)
+    outcome = run(exp, tmp_path / "lost", pool=pool)
+    assert pool.lost == 1 and outcome.stopped == STOP_INDIVIDUALS
+    assert _outcome(tmp_path / "lost") == _outcome(tmp_path / "clean")
+    assert _champions(tmp_path / "lost") == _champions(tmp_path / "clean")  # nothing logged twice or lost
+    final = RunDir(tmp_path / "lost").read_final()
+    assert final["workers_lost"] == 1 and [i["lost"] for i in final["islands"]] == [0, 1]
+
+
+def test_an_island_lost_with_no_snapshot_restarts_from_scratch_with_the_same_result(tmp_path):
+    exp = islands(checkpoint_seconds=1e6)  # no checkpoint but the first: the island replays from 0
+    run(exp, tmp_path / "clean")
+    run(exp, tmp_path / "lost", pool=LosingIslands(exp, 2, victim=0, at=3000))
+    assert _outcome(tmp_path / "lost") == _outcome(tmp_path / "clean")
+
+
+def test_a_resumed_multi_island_run_equals_an_uninterrupted_one(tmp_path):
+    exp = islands(checkpoint_seconds=1e-9)
+    run(exp, tmp_path / "whole")
+    run(exp.with_overrides(**{"stop.max_individuals": 5000}), tmp_path / "split")
+    run(exp, tmp_path / "split", resume=True)
+    assert _outcome(tmp_path / "split") == _outcome(tmp_path / "whole")
+    assert _champions(tmp_path / "split") == _champions(tmp_path / "whole")
+
+
+def test_islands_config_errors_name_the_key():
+    with pytest.raises(ConfigError, match=r"islands\.migrate_every.*multiple of report_every"):
+        islands(islands={"migrate_every": 750})
+    with pytest.raises(ConfigError, match=r"islands\.count"):
+        islands(islands={"count": 0})
+    with pytest.raises(ConfigError, match=r"islands\.replace"):
+        islands(islands={"replace": "random"})
+
+
+def test_receive_while_refilling_takes_free_slots():
+    exp = islands()
+    island = Island(exp, 0)
+    island.advance(40)  # 40 of 100 initial individuals
+    sent = Migrants(*(a[:5].copy() for a in (island.evolution.state.code, island.evolution.state.data,
+                                              island.evolution.state.bounds, island.evolution.state.fitness)))  # fmt: skip
+    island.receive(sent)
+    assert int(island.evolution.state.counters[K.FILLED]) == 45
