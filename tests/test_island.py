@@ -3,6 +3,8 @@ multi-island run, the split budget, and recovery of a lost island from its snaps
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -187,3 +189,16 @@ def test_receive_while_refilling_takes_free_slots():
                                               island.evolution.state.bounds, island.evolution.state.fitness)))  # fmt: skip
     island.receive(sent)
     assert int(island.evolution.state.counters[K.FILLED]) == 45
+
+
+def test_a_resumed_run_keeps_its_islands(tmp_path, capsys):
+    from zero.cli import main
+
+    exp_file = tmp_path / "exp.yaml"
+    exp_file.write_text(json.dumps(islands(count=1).to_dict()))
+    out = str(tmp_path / "run")
+    assert main(["run", str(exp_file), "--out", out, "--max-individuals", "1000", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["run", "--resume", "--out", out, "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers 2" in err and "has 1 island;" in err

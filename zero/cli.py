@@ -86,12 +86,26 @@ def positive_int(text: str) -> int:
 def _bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
     parser.add_argument("--quick", action="store_true", help="0.3 s per figure, for a first look or tests")
-    parser.add_argument("--seconds", type=positive_float, metavar="S", help="seconds per figure (default 2)")
+    parser.add_argument("--seconds", type=positive_float, metavar="S",
+                        help="seconds per figure (default 2; 10 per worker count with --workers)")
+    parser.add_argument("--workers", type=worker_counts, metavar="N,N,...",
+                        help="only the search's scaling on Ray: individuals/s of a run with each number of islands")
+
+
+def worker_counts(text: str) -> list[int]:
+    """``1,2,4`` -> [1, 2, 4] (each >= 1)."""
+    try:
+        counts = [positive_int(part.strip()) for part in text.split(",")]
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: {e}") from None
+    return counts
 
 
 def _bench(args: argparse.Namespace) -> int:
     from zero import bench
 
+    if args.workers:
+        return _bench_scaling(args)
     seconds = args.seconds or (bench.QUICK_SECONDS if args.quick else bench.DEFAULT_SECONDS)
     if args.json:
         print(json.dumps(bench.run(seconds), indent=2))
@@ -102,6 +116,36 @@ def _bench(args: argparse.Namespace) -> int:
     with Console(stderr=True).status("measuring") as status:
         result = bench.run(seconds, progress=lambda label: status.update(f"measuring {label}"))
     _print_bench(console, result)
+    return 0
+
+
+def _bench_scaling(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from zero import bench, distributed
+
+    seconds = args.seconds or (bench.QUICK_SECONDS if args.quick else 10.0)
+    rows = distributed.scaling(args.workers, seconds)
+    base = rows[0]["individuals_per_second"] / rows[0]["workers"]
+    for row in rows:
+        row["speedup"] = row["individuals_per_second"] / base  # against the first count, per worker
+    result = {"context": bench.context(), "seconds_per_count": seconds, "scaling": rows}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    table = Table(title="Search scaling on Ray: a whole run (islands, migration, candidates) per worker count",
+                  caption=f"linear_regression.yaml, never stopped by fitness; {seconds:g} s of search per count")  # fmt: skip
+    for name in ("workers", "individuals", "seconds", "individuals/s", "speedup", "per worker"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(str(row["workers"]), f"{row['individuals']:,}", f"{row['seconds']:.1f}",
+                      f"{row['individuals_per_second']:,.0f}", f"{row['speedup']:.2f}x",
+                      f"{row['speedup'] / row['workers']:.0%}")  # fmt: skip
+    Console().print(table)
+    ctx = result["context"]
+    Console().print(f"[dim]{ctx['cpu']} ({ctx['cpu_count']} CPUs); speedup against {rows[0]['workers']} worker(s) "
+                    f"scaled per worker[/dim]")  # fmt: skip
     return 0
 
 
@@ -204,7 +248,8 @@ COMMANDS: dict[str, Command] = {
     ),
     "bench": Command(
         summary="measure the interpreter, the evaluator, the search loop and MAML, print the figures",
-        example="zero bench              # tables, about 20 s\n  zero bench --quick --json",
+        example="zero bench              # tables, about 20 s\n  zero bench --quick --json\n"
+        "  zero bench --workers 1,2   # search scaling on Ray",
         add_arguments=_bench_arguments,
         handler=_bench,
     ),

@@ -51,7 +51,8 @@ def main(args: argparse.Namespace) -> int:
             raise ZeroError(f"--seed {args.seed}: the run in {args.out} has seed {stored.seed}; a resumed run continues its own random stream")
         islands = stored.config["islands"]["count"]
         if args.workers is not None and args.workers != islands:
-            raise ZeroError(f"--workers {args.workers}: the run in {args.out} has {islands} islands; a resumed run keeps them")
+            raise ZeroError(f"--workers {args.workers}: the run in {args.out} has {islands} island{'s' * (islands != 1)}; "
+                           "a resumed run keeps them")
         experiment = stored.with_overrides(**overrides) if overrides else stored
         out = Path(args.out)
     else:
