@@ -71,10 +71,12 @@ def test_a_run_on_a_two_node_cluster_through_address(cluster, reference, tmp_pat
 
 
 def test_the_embedded_default_starts_ray_here(reference, tmp_path):
-    """No --address: zero run starts a private Ray instance (not the cluster running here)."""
+    """No --address: zero run starts a private Ray instance (not the cluster running here); its
+    dashboard, when asked for, listens on loopback only."""
     out = tmp_path / "run"
-    done = _zero("run", _experiment_file(tmp_path), "--workers", "2", "--out", str(out), "--quiet")
+    done = _zero("run", _experiment_file(tmp_path), "--workers", "2", "--out", str(out), "--quiet", "--dashboard")
     assert done.returncode == 0, done.stderr
+    assert "Ray dashboard: http://127.0.0.1:" in done.stderr
     assert _outcome(out) == _outcome(reference)
     final = json.loads((out / "final.json").read_text())
     assert final["workers"] == 2 and "pid" in final["islands"][0]["where"]

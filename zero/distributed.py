@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import sys
 import time
 from typing import Any
 
@@ -42,8 +43,9 @@ OBJECT_STORE_BYTES = 256 * 2**20  # a private instance holds only tasks and migr
 _started_here = False
 
 
-def connect(address: str | None = None, workers: int | None = None) -> int:
-    """Start or join Ray (once per process); returns the CPUs it offers."""
+def connect(address: str | None = None, workers: int | None = None, dashboard: bool = False) -> int:
+    """Start or join Ray (once per process); returns the CPUs it offers. ``dashboard``: a Ray
+    instance started here serves its dashboard, on 127.0.0.1 only."""
     global _started_here
     if not ray.is_initialized():
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -51,8 +53,10 @@ def connect(address: str | None = None, workers: int | None = None) -> int:
         try:
             if address is None:
                 cpus = max(workers or 0, os.cpu_count() or 1)
-                ray.init(address="local", num_cpus=cpus, include_dashboard=False, dashboard_host=DASHBOARD_HOST,
-                         object_store_memory=OBJECT_STORE_BYTES, **quiet)  # fmt: skip
+                context = ray.init(address="local", num_cpus=cpus, include_dashboard=dashboard, dashboard_host=DASHBOARD_HOST,
+                                   object_store_memory=OBJECT_STORE_BYTES, **quiet)  # fmt: skip
+                if dashboard and context.dashboard_url:
+                    print(f"Ray dashboard: http://{context.dashboard_url}", file=sys.stderr)
                 _started_here = True
             else:
                 ray.init(address=address, **quiet)
@@ -113,6 +117,8 @@ def _unwrap(error: ray_errors.RayTaskError) -> Exception:
 
 class RayIslands:
     """The island pool on Ray (see :class:`zero.runner.IslandPool`)."""
+
+    min_batch_seconds = 0.05  # a call costs ~2 ms; a batch should carry ~100 ms of work
 
     def __init__(self, experiment: Experiment, count: int):
         self.experiment, self.count = experiment, count

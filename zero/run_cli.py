@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="islands, one worker process each (default: the experiment's islands.count, else one per CPU)")
     parser.add_argument("--address", metavar="ADDR",
                         help="join a running Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start Ray here)")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="with Ray started here: serve Ray's dashboard on 127.0.0.1 (it prints the URL)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--json", action="store_true", help="print the outcome as one JSON line")
@@ -61,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
             experiment = experiment.with_overrides(**overrides)
         out = Path(args.out or f"runs/{experiment.name}-seed{experiment.seed}-{time.strftime('%Y%m%d-%H%M%S')}")
     progress = Progress(enabled=not args.quiet and not args.json)
-    experiment, pool = runner.open_pool(experiment, args.workers, args.address)
+    experiment, pool = runner.open_pool(experiment, args.workers, args.address, args.dashboard)
     try:
         count = experiment.config["islands"]["count"]
         where = "this process" if isinstance(pool, runner.LocalIslands) else f"Ray at {args.address or 'a local instance'}"

@@ -112,6 +112,7 @@ class IslandPool(Protocol):
     """Where a run's islands live. Calls for one island run in the order submitted."""
 
     count: int
+    min_batch_seconds: float  # a batch shorter than this is mostly call overhead (the driver warns)
 
     def start(self, snapshots: list[dict[str, np.ndarray] | None], source: str) -> None:
         """Create the islands (from snapshots where given) and compile their search loops."""
@@ -136,6 +137,8 @@ class IslandPool(Protocol):
 
 class LocalIslands:
     """The islands in this process, one batch at a time in submission order."""
+
+    min_batch_seconds = 0.0
 
     def __init__(self, experiment: Experiment, count: int):
         self.experiment, self.count = experiment, count
@@ -234,6 +237,7 @@ class Run:
         self.migrants: dict[tuple[int, int], Migrants] = {}  # (island, round) -> what it sent
         self.solved_at: int | None = None  # island count at which the run was solved
         self.losses = 0
+        self._short_batches = 0
         source = str(self.store.path / "checkpoint")
         if resume:
             self._restore(source)
@@ -317,6 +321,7 @@ class Run:
         """A batch is back: log it (unless it is a replay), keep its migrants and snapshot."""
         view = self.views[batch.island]
         view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
+        self._check_batch_length(batch)
         view.busy, view.individuals, view.latest = False, batch.individuals, batch
         if batch.migrants is not None:
             self.migrants[(batch.island, batch.individuals // self.migrate_every)] = batch.migrants
@@ -335,6 +340,16 @@ class Run:
         record = self._record(batch, seconds)
         self.store.append_progress(record)
         self.progress.update(record)
+
+    def _check_batch_length(self, batch: Batch) -> None:
+        """Warn once if batches are so short that calling the islands costs more than their work."""
+        if batch.seconds < self.pool.min_batch_seconds:
+            self._short_batches += 1
+            if self._short_batches == 10 * self.count:
+                self.progress.message(
+                    f"note: batches of {self.experiment.config['report_every']:,} individuals take "
+                    f"{1000 * batch.seconds:.0f} ms, close to the cost of a call to a worker; a larger "
+                    "report_every would make the islands faster")  # fmt: skip
 
     def _limit(self, island: int) -> int:
         limit = self.budgets()[island]
@@ -475,17 +490,19 @@ class Run:
         return Outcome(reason, self.individuals, self.seconds, champion, final, self.store.path)
 
 
-def open_pool(experiment: Experiment, workers: int | None = None, address: str | None = None) -> tuple[Experiment, IslandPool]:
+def open_pool(experiment: Experiment, workers: int | None = None, address: str | None = None,
+              dashboard: bool = False) -> tuple[Experiment, IslandPool]:  # fmt: skip
     """The experiment with ``islands.count`` resolved (``workers``, else the config's, else one per
     CPU of this machine or of the cluster at ``address``) and the pool to run its islands: this
-    process for one island on this machine, Ray otherwise (started here unless ``address``)."""
+    process for one island on this machine, Ray otherwise (started here unless ``address``; with
+    ``dashboard``, its dashboard on 127.0.0.1)."""
     count = workers or experiment.config["islands"]["count"]
     if count == 1 and address is None:
         experiment = experiment.with_overrides(**{"islands.count": 1})
         return experiment, LocalIslands(experiment, 1)
     from zero import distributed  # imports Ray: only when islands run as Ray actors
 
-    cpus = distributed.connect(address, count)
+    cpus = distributed.connect(address, count, dashboard)
     experiment = experiment.with_overrides(**{"islands.count": count or cpus})
     return experiment, distributed.RayIslands(experiment, experiment.config["islands"]["count"])
 
