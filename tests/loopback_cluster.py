@@ -6,6 +6,7 @@ authentication off, in a private temporary directory. Stopping kills only this c
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,7 @@ class LoopbackCluster:
         self.temp = tempfile.mkdtemp(prefix="zr", dir="/tmp")  # short: Ray's unix sockets live here
         self.port = _free_port()
         self.address = f"127.0.0.1:{self.port}"
+        self._gcs = re.compile(rf"--address=[^\x00 ]+:{self.port}(?![0-9])")  # any host: Ray uses the routable one
         self.cpus = cpus_per_node
 
     def _ray(self, *args: str) -> None:
@@ -46,8 +48,9 @@ class LoopbackCluster:
         return self
 
     def processes(self) -> list[int]:
-        """Pids of this cluster's processes: those naming its temporary directory, and their
-        descendants (workers and agents rename themselves ``ray::...``). Linux ``/proc``."""
+        """Pids of this cluster's processes: those naming its temporary directory or its GCS
+        address, and their descendants (workers and agents rename themselves ``ray::...``). Linux
+        ``/proc``."""
         table = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
@@ -56,7 +59,7 @@ class LoopbackCluster:
                     ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
                 except (OSError, IndexError, ValueError):
                     continue
-                table[int(entry.name)] = (ppid, self.temp in cmdline)
+                table[int(entry.name)] = (ppid, self.temp in cmdline or self._gcs.search(cmdline) is not None)
         ancestors, pid = set(), os.getpid()
         while pid in table and pid not in ancestors:  # never this process or what started it
             ancestors.add(pid)

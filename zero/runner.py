@@ -528,7 +528,8 @@ def describe(outcome: Outcome) -> str:
     lines = [f"stopped: {outcome.stopped} after {outcome.individuals:,} individuals in {outcome.seconds:.1f} s"]
     if c is not None:
         lines += [
-            f"champion found at {c.individuals:,} individuals ({c.seconds:.1f} s)",
+            f"champion found at {c.individuals:,} individuals ({c.seconds:.1f} s), by island {c.island} "
+            f"at its {c.island_individuals:,}th",
             f"search fitness {c.search_fitness:.6f}  select fitness {c.select_fitness:.6f}  final fitness {outcome.final_fitness:.6f}",
             "", f"champion, dead code removed (`zero inspect {outcome.run_dir} --raw` shows all of it):",
             simplify(c.program).render(),
