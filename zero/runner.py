@@ -231,6 +231,7 @@ class Run:
         self.migrate_every = cfg["islands"]["migrate_every"]
         self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
         self.progress = progress or Progress(enabled=False)
+        self.candidates: list[Candidate] = []  # every candidate logged (champions.jsonl)
         self.champion: Candidate | None = None
         self.seconds = 0.0  # search time of earlier sessions of this run
         self.views = [_IslandView() for _ in range(self.count)]
@@ -260,7 +261,6 @@ class Run:
         meta = {
             "seconds": self.seconds, "islands": islands, "solved_at": self.solved_at,
             "migrants": sorted([i, r] for i, r in self.migrants),
-            "champion": None if self.champion is None else self.champion.to_record(),
         }  # fmt: skip
         self.store.save_checkpoint(arrays, meta)
 
@@ -282,11 +282,16 @@ class Run:
             for i, r in meta["migrants"]:
                 self.migrants[(i, r)] = Migrants(*(arrays[f"migrants{i}.{r}.{k}"] for k in Migrants._fields))
             self.solved_at = meta["solved_at"]
-            self.champion = Candidate.from_record(meta["champion"], source) if meta["champion"] else None
-        except (KeyError, TypeError, ValueError) as e:  # ProgramError is a ValueError too
+        except (KeyError, TypeError, ValueError) as e:
             raise StoreError(source, f"checkpoint meta is invalid ({type(e).__name__}: {e}); "
-                                     "expected seconds, islands, migrants, solved_at and champion") from None  # fmt: skip
+                                     "expected seconds, islands, migrants and solved_at") from None  # fmt: skip
         self.store.trim_logs([v.individuals for v in self.views])
+        log = str(self.store.path / RunDir.CHAMPIONS)
+        try:
+            self.candidates = [Candidate.from_record(r, log) for r in self.store.read_champions()]
+        except (KeyError, TypeError, ValueError) as e:  # ProgramError is a ValueError too
+            raise StoreError(log, f"a candidate record is invalid ({type(e).__name__}: {e})") from None
+        self._choose_champion()
 
     # ---- figures
 
@@ -318,7 +323,7 @@ class Run:
     # ---- the loop
 
     def _take(self, batch: Batch, seconds: float) -> None:
-        """A batch is back: log it (unless it is a replay), keep its migrants and snapshot."""
+        """A batch is back: log it and its candidates (unless it is a replay), keep its migrants."""
         view = self.views[batch.island]
         view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
         self._check_batch_length(batch)
@@ -329,17 +334,27 @@ class Run:
             return
         view.logged = batch.individuals
         view.immigrants += batch.immigrants
+        threshold = self.experiment.config["stop"]["select_fitness"]
         for record in batch.candidates:
             candidate = Candidate.from_record({**record, "individuals": self.individuals, "seconds": seconds}, "island")
             self.store.append_champion(candidate.to_record())
-            if candidate.beats(self.champion) and (self.solved_at is None or candidate.island_individuals <= self.solved_at):
-                self.champion = candidate
-            threshold = self.experiment.config["stop"]["select_fitness"]
+            self.candidates.append(candidate)
             if threshold is not None and candidate.select_fitness > threshold:
-                self.solved_at = min(self.solved_at or candidate.island_individuals, candidate.island_individuals)
+                count = candidate.island_individuals
+                self.solved_at = count if self.solved_at is None else min(self.solved_at, count)
+        if batch.candidates:
+            self._choose_champion()
         record = self._record(batch, seconds)
         self.store.append_progress(record)
         self.progress.update(record)
+
+    def _choose_champion(self) -> None:
+        """The best candidate (:meth:`Candidate.beats`) found at or before the solving count, if any:
+        an island that ran past it may not change the outcome."""
+        self.champion = None
+        for candidate in self.candidates:
+            if (self.solved_at is None or candidate.island_individuals <= self.solved_at) and candidate.beats(self.champion):
+                self.champion = candidate
 
     def _check_batch_length(self, batch: Batch) -> None:
         """Warn once if batches are so short that calling the islands costs more than their work."""
