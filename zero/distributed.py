@@ -52,6 +52,9 @@ def connect(address: str | None = None, workers: int | None = None, dashboard: b
         quiet = {"logging_level": logging.WARNING, "log_to_driver": True}
         try:
             if address is None:
+                # Ray runs workers at niceness 15, so any other load on the machine would starve the
+                # islands; a search the user started here runs at the user's priority.
+                os.environ.setdefault("RAY_worker_niceness", "0")
                 cpus = max(workers or 0, os.cpu_count() or 1)
                 context = ray.init(address="local", num_cpus=cpus, include_dashboard=dashboard, dashboard_host=DASHBOARD_HOST,
                                    object_store_memory=OBJECT_STORE_BYTES, **quiet)  # fmt: skip
