@@ -17,8 +17,16 @@ from zero.experiment import Experiment
 F64 = torch.float64
 
 
+# Tiny versions of the shipped experiments: 10 final tasks; digits with 60 shots to keep the
+# classification meta-learners (a step-size choice plus meta-training) to a few seconds.
+TINY = {"final.num_tasks": 10, "search.num_tasks": 10}
+TINY_DIGITS = {**TINY, "search.num_train": 60, "final.num_train": 60}
+EXPERIMENTS = ("sinusoid", "digits_binary")
+NAMES = sorted(load_all())  # every registered baseline (all baseline modules imported)
+
+
 def tiny(name: str) -> Experiment:
-    return Experiment.load(name).with_overrides(**{"final.num_tasks": 10, "search.num_tasks": 10})
+    return Experiment.load(name).with_overrides(**(TINY_DIGITS if name == "digits_binary" else TINY))
 
 
 @pytest.fixture(scope="module")
@@ -135,36 +143,57 @@ def test_sampler_is_seeded_and_draws_fresh_search_tasks():
 
 
 @pytest.fixture(scope="module")
-def registry_results():
-    """Every registered baseline (all baseline modules imported), ci budget, on tiny sinusoid and
-    digits experiments."""
-    load_all()
-    return {(name, exp): REGISTRY[name]().run(tiny(exp), device="cpu", seed=0, budget="ci")
-            for exp in ("sinusoid", "digits_binary") for name in sorted(REGISTRY)}
+def ci_run():
+    """``ci_run(name, experiment)``: that baseline's ci-budget run on the tiny experiment, computed
+    once per module and shared by the tests that read it."""
+    done = {}
+
+    def get(name: str, experiment: str):
+        if (name, experiment) not in done:
+            done[name, experiment] = REGISTRY[name]().run(tiny(experiment), device="cpu", seed=0, budget="ci")
+        return done[name, experiment]
+
+    return get
 
 
 def test_meta_baselines_are_registered():
-    load_all()
-    assert {"maml", "fomaml", "reptile", "linear", "logistic", "neural_net"} <= set(REGISTRY)
+    assert {"maml", "fomaml", "reptile", "linear", "logistic", "neural_net"} <= set(NAMES)
 
 
-def test_every_registered_baseline_scores_each_final_task(registry_results):
-    for (name, exp), result in registry_results.items():
-        assert result.method == name and result.experiment == exp
-        assert result.per_task.shape == (10,) and result.per_task.dtype == np.float64
-        assert np.all((result.per_task >= 0) & (result.per_task <= 1)), (name, exp, result.per_task)
-        assert result.seconds > 0 and result.device == "cpu"
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+@pytest.mark.parametrize("name", NAMES)
+def test_every_registered_baseline_scores_each_final_task(ci_run, name, experiment):
+    result = ci_run(name, experiment)
+    assert result.method == name and result.experiment == experiment
+    assert result.per_task.shape == (10,) and result.per_task.dtype == np.float64
+    assert np.all((result.per_task >= 0) & (result.per_task <= 1)), result.per_task
+    assert result.seconds > 0 and result.device == "cpu"
 
 
-def test_maml_adaptation_beats_its_initialisation_on_held_out_sinusoids(registry_results):
-    metrics = registry_results[("maml", "sinusoid")].metrics
+def test_maml_adaptation_beats_its_initialisation_on_held_out_tasks(ci_run):
+    metrics = ci_run("maml", "sinusoid").metrics
     assert metrics["mse_post"] < 0.7 * metrics["mse_pre"], metrics
-    digits = registry_results[("maml", "digits_binary")].metrics
+    assert metrics["literature_mse_post"] < 0.7 * metrics["literature_mse_pre"], metrics
+    digits = ci_run("maml", "digits_binary").metrics
     assert digits["accuracy_post"] > 0.85 > digits["accuracy_pre"], digits
 
 
-def test_hand_baselines_choose_the_learning_rate_on_search_tasks(registry_results):
-    result = registry_results[("logistic", "digits_binary")]
+def test_sinusoid_runs_report_both_protocols_labelled(ci_run):
+    result = ci_run("maml", "sinusoid")
+    m = result.metrics
+    assert m["literature_tasks"] == 600 and m["literature_query_points"] == 10  # K = the experiment's shots
+    assert m["mse_post_ci95"] > 0 and m["literature_mse_post_ci95"] > 0
+    assert "600 held-out tasks" in result.settings["literature_protocol"]
+    assert not any(k.startswith("literature_mse_post_at_") for k in m)  # 500 ci steps: before the first checkpoint
+    assert result.settings["inner_lr"] == 0.01 and "published protocol" in result.settings["inner_lr_chosen_on"]
+    digits = ci_run("maml", "digits_binary")
+    assert not any(k.startswith("literature") for k in digits.metrics)  # defined for sinusoids only
+    assert "search-distribution tasks" in digits.settings["inner_lr_chosen_on"]
+    assert digits.settings["inner_lr"] in meta.CLASSIFICATION_INNER_LRS
+
+
+def test_hand_baselines_choose_the_learning_rate_on_search_tasks(ci_run):
+    result = ci_run("logistic", "digits_binary")
     assert result.settings["chosen_on"] == "search tasks"
     assert result.settings["learning_rate"] in result.settings["learning_rate_grid"]
     assert result.fitness > 0.85

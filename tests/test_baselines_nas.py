@@ -63,7 +63,9 @@ def test_equal_budgets_and_determinism():
 
 @pytest.fixture(scope="module")
 def tiny_digits():
-    return Experiment.load("digits_binary").with_overrides(**{"final.num_tasks": 5})
+    """5 final tasks with 60 shots (as in test_baselines_meta): small enough that two ci runs take seconds."""
+    return Experiment.load("digits_binary").with_overrides(
+        **{"final.num_tasks": 5, "search.num_train": 60, "final.num_train": 60})
 
 
 @pytest.mark.parametrize("name", ["nas_evolution", "nas_random"])

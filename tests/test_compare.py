@@ -10,7 +10,7 @@ import pytest
 
 from configs import derived
 from zero.cli import main
-from zero.compare import load_entry, table
+from zero.compare import final_tasks, load_entry, notes, table
 from zero.experiment import Experiment, load
 from zero.runner import run
 
@@ -68,3 +68,29 @@ def test_baseline_errors(tmp_path, capsys):
     (bad / "baseline.json").write_text('{"format": "something else"}')
     assert main(["compare", str(bad)]) == 2
     assert "not a valid baseline result" in capsys.readouterr().err
+
+
+def test_compare_prints_the_published_protocol_figures_apart_from_the_ranking(tmp_path, capsys):
+    """A baseline that reports the published sinusoid protocol (literature_* metrics) gets a line
+    under the table with both MSEs, each labelled with its protocol; the table itself is unchanged."""
+    exp = load("sinusoid")
+    metrics = {"mse_post": 0.3219, "mse_post_ci95": 0.0512, "literature_mse_post": 0.4123,
+               "literature_mse_post_ci95": 0.0345, "literature_tasks": 600.0, "literature_query_points": 10.0}
+    record = {"format": "zero.baseline", "version": 1, "method": "maml", "experiment": "sinusoid", "budget": "full",
+              "per_task": [0.7, 0.8], "seconds": 1.0, "device": "cpu", "final_tasks": final_tasks(exp),
+              "metrics": metrics, "settings": {"eval_steps": 1}}  # fmt: skip
+    path = tmp_path / "maml"
+    path.mkdir()
+    (path / "baseline.json").write_text(json.dumps(record))
+    plain = tmp_path / "linear"
+    plain.mkdir()
+    (plain / "baseline.json").write_text(json.dumps({**record, "method": "linear", "metrics": {}}))
+    assert notes([load_entry(plain)]) == ""
+    capsys.readouterr()
+    assert main(["compare", str(path), str(plain)]) == 0
+    out = capsys.readouterr().out
+    assert "| maml (full) | 0.7500 |" in out and "| linear (full) | 0.7500 |" in out
+    line = next(x for x in out.splitlines() if x.startswith("- maml (full) after 1 inner step:"))
+    assert "0.322 ± 0.051 on 100 final tasks × 100 query points (zero's protocol)" in line
+    assert "0.412 ± 0.035 on 600 held-out tasks × 10 query points (published protocol" in line
+    assert not any(x.startswith("- linear") for x in out.splitlines())

@@ -77,6 +77,9 @@ def compare(args: argparse.Namespace) -> int:
 
     entries = [comparison.load_entry(p) for p in args.paths]
     print(comparison.table(entries))
+    extra = comparison.notes(entries)
+    if extra:
+        print(f"\nMSE after adaptation, mean ± 95% interval over tasks (reported, not ranked):\n{extra}")
     if args.plot:
         print(f"\nplot written to {comparison.plot(entries, args.plot)}")
     return 0

@@ -6,13 +6,18 @@ baseline result (``baseline.json``, written by ``zero baseline``). The table giv
 over the final tasks with a 95% interval (mean ± 1.96 · standard error: a normal approximation over
 tasks), the wall time and the device. Entries whose final tasks differ are flagged, since their
 figures are not comparable.
+
+The table ranks by zero's fitness only. Below it, :func:`notes` repeats the figures that a baseline
+reports under a published protocol (on sinusoids, MAML's MSE as the literature measures it; see
+:mod:`zero.baselines.literature`), each labelled with its protocol, so that they are never taken
+for the fitness that the table compares.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +38,8 @@ class Entry:
     seconds: float | None
     device: str
     final_tasks: dict  # what the final tasks were: family, F, count, sizes, seed
+    metrics: dict = field(default_factory=dict)  # a baseline's extra figures (baseline.json "metrics")
+    settings: dict = field(default_factory=dict)  # a baseline's hyperparameters (baseline.json "settings")
 
     @property
     def mean(self) -> float:
@@ -62,7 +69,8 @@ def load_entry(path: str | Path) -> Entry:
                 raise ValueError(f"version {data['version']} is newer than this zero reads ({BASELINE_VERSION})")
             label = f"{data['method']} ({data['budget']})" if data.get("budget") else data["method"]
             return Entry(label, path, np.asarray(data["per_task"], dtype=np.float64), data["seconds"],
-                         data["device"], data["final_tasks"])  # fmt: skip
+                         data["device"], data["final_tasks"], dict(data.get("metrics") or {}),
+                         dict(data.get("settings") or {}))  # fmt: skip
         except (ValueError, KeyError, TypeError) as e:
             raise ZeroError(f"{baseline}: not a valid baseline result ({e})") from None
     found = champions.load(path)
@@ -83,6 +91,32 @@ def table(entries: list[Entry]) -> str:
         tasks = f"{t.get('num_tasks')} × {t.get('family')} F={t.get('feature_size')}{same}"
         seconds = "-" if e.seconds is None else f"{e.seconds:.1f} s"
         lines.append(f"| {e.label} | {e.mean:.4f} | ± {e.interval:.4f} | {tasks} | {seconds} | {e.device} |")
+    return "\n".join(lines)
+
+
+def _figure(metrics: dict, key: str) -> str:
+    mean, half = metrics.get(key), metrics.get(f"{key}_ci95")
+    if mean is None:
+        return "-"
+    return f"{mean:.3f}" if half is None else f"{mean:.3f} ± {half:.3f}"
+
+
+def notes(entries: list[Entry]) -> str:
+    """One line per entry that reports the published sinusoid protocol's MSE (``literature_*``
+    metrics): its post-adaptation MSE under zero's protocol (the final tasks' validation points) and
+    under the published one, each a mean ± 95% interval over tasks. Empty if no entry reports it."""
+    lines = []
+    for e in sorted(entries, key=lambda e: -e.mean):
+        m, t = e.metrics, e.final_tasks
+        if "literature_mse_post" not in m:
+            continue
+        steps = e.settings.get("eval_steps")
+        after = "" if steps is None else f" after {steps} inner step{'s' if steps != 1 else ''}"
+        lines.append(
+            f"- {e.label}{after}: {_figure(m, 'mse_post')} on {t.get('num_tasks')} final tasks × {t.get('num_valid')} "
+            f"query points (zero's protocol); {_figure(m, 'literature_mse_post')} on "
+            f"{int(m.get('literature_tasks', 0))} held-out tasks × {int(m.get('literature_query_points', 0))} "
+            f"query points (published protocol, cbfinn/maml test())")  # fmt: skip
     return "\n".join(lines)
 
 
