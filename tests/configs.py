@@ -16,3 +16,20 @@ def derived(base: str = "linear_regression", **overrides: Any) -> Experiment:
     for key, value in overrides.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) and isinstance(data.get(key), dict) else value
     return Experiment.from_dict(data, "test-experiment")
+
+
+# A search that finishes in about a second: the demo with P=100 on 4 small search tasks and 10
+# select and final tasks.
+SMALL = {
+    "population": 100, "report_every": 1000, "restart_every": 0,
+    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
+    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
+    "final": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
+}  # fmt: skip
+
+
+def small(**overrides: Any) -> Experiment:
+    """:data:`SMALL` with ``overrides`` (a mapping updates SMALL's mapping of that key), then
+    :func:`derived`."""
+    merged = {k: {**SMALL[k], **v} if isinstance(v, dict) and isinstance(SMALL.get(k), dict) else v for k, v in overrides.items()}
+    return derived(**{**SMALL, **merged})

@@ -11,25 +11,19 @@ import shutil
 import numpy as np
 import pytest
 
-from configs import derived
+from configs import small
 from zero.cli import main
 from zero.evaluator import evaluate
 from zero.experiment import load
 from zero.program import Program
 from zero.runner import run
 
-SMALL = {
-    "population": 100, "report_every": 1000, "restart_every": 0, "stop": {"max_individuals": 6000},
-    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
-    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-    "final": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("runs") / "lr"
-    run(derived(**SMALL), path)
+    run(small(stop={"max_individuals": 6000}), path)
     return path
 
 
@@ -131,7 +125,7 @@ def test_exported_numpy_module_predicts_what_the_interpreter_predicts(run_dir, t
     spec = importlib.util.spec_from_file_location("champion_module", out)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    tasks = derived(**SMALL).tasks("final")
+    tasks = small().tasks("final")
     program = Program.from_dict(json.loads((run_dir / "final.json").read_text())["champion"]["program"])
     traces = evaluate(program, tasks, trace=True).traces
     n_train = tasks.num_train

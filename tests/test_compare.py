@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from configs import derived
+from configs import small
 from zero.cli import main
 from zero.compare import final_tasks, load_entry, notes, table
 from zero.experiment import Experiment, load
 from zero.runner import run
 
-SMALL = {
-    "population": 100, "report_every": 1000, "restart_every": 0, "stop": {"max_individuals": 3000},
-    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
-    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-    "final": {"num_tasks": 12, "num_train": 200, "num_valid": 50},
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def experiment_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("exp") / "small_linear.yaml"
-    path.write_text(json.dumps(derived(**SMALL).to_dict()))
+    path.write_text(json.dumps(small(stop={"max_individuals": 3000}, final={"num_tasks": 12}).to_dict()))
     return path
 
 

@@ -8,24 +8,18 @@ import json
 import numpy as np
 import pytest
 
-from configs import derived
+from configs import small
 from zero import evolution_kernels as K
 from zero.errors import ConfigError
 from zero.island import Island, Migrants
 from zero.runner import STOP_INDIVIDUALS, IslandLost, LocalIslands, Run, run
 from zero.store import RunDir
 
-SMALL = {
-    "population": 100, "report_every": 500, "restart_every": 0,
-    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
-    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-    "final": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-    "stop": {"max_individuals": 8000, "select_fitness": None},
-}  # fmt: skip
 
 
 def islands(count=2, **overrides):
-    return derived(**{**SMALL, "islands": {"count": count, "migrate_every": 1000, "migrants": 10}, **overrides})
+    return small(**{"report_every": 500, "stop": {"max_individuals": 8000, "select_fitness": None},
+                    "islands": {"count": count, "migrate_every": 1000, "migrants": 10}, **overrides})
 
 
 def _outcome(path) -> dict:
@@ -92,8 +86,8 @@ def test_islands_have_their_own_streams_and_island_zero_is_the_single_population
 
 def test_migration_changes_the_search_and_is_deterministic(tmp_path):
     a = run(islands(), tmp_path / "a")
-    b = run(islands(), tmp_path / "b")
-    isolated = run(islands(islands={"count": 2, "migrants": 0, "migrate_every": 1000}), tmp_path / "isolated")
+    run(islands(), tmp_path / "b")
+    run(islands(islands={"count": 2, "migrants": 0, "migrate_every": 1000}), tmp_path / "isolated")
     assert a.stopped == STOP_INDIVIDUALS
     assert _outcome(tmp_path / "a") == _outcome(tmp_path / "b")
     assert _champions(tmp_path / "a") != _champions(tmp_path / "isolated")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from configs import derived
+import configs
 from zero.cli import main
 from zero.evaluator import evaluate
 from zero.experiment import Experiment, load
@@ -23,16 +23,10 @@ from zero.program import Program
 from zero.runner import STOP_INDIVIDUALS, STOP_INTERRUPTED, STOP_SOLVED, load_resumed_experiment, run
 from zero.store import RunDir
 
-SMALL = {
-    "population": 100, "report_every": 1000, "restart_every": 4000,
-    "search": {"num_tasks": 4, "num_train": 40, "num_valid": 40},
-    "select": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-    "final": {"num_tasks": 10, "num_train": 200, "num_valid": 50},
-}  # fmt: skip
 
 
 def small(**overrides) -> Experiment:
-    return derived(**{**SMALL, **overrides})
+    return configs.small(**{"restart_every": 4000, **overrides})
 
 
 def _without_timing(records: list[dict]) -> list[dict]:

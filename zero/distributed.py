@@ -131,7 +131,7 @@ class RayIslands:
         self._tasks = None
 
     def _actor(self, island: int, snapshot: dict[str, np.ndarray] | None, source: str):
-        return IslandActor.options(name=None).remote(self.experiment, island, self._tasks, snapshot, source)
+        return IslandActor.remote(self.experiment, island, self._tasks, snapshot, source)
 
     def _ready(self, islands: list[int]) -> None:
         refs = [self.actors[i].warm_up.remote() for i in islands]

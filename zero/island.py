@@ -138,11 +138,11 @@ class Island:
             self.candidate_fitness = -np.inf
         return batch
 
-    def candidate(self, force: bool = False) -> dict[str, Any] | None:
-        """The current experiment's best as a candidate record if it improved since the last one
-        (or, with ``force``, whenever there is one): scored afresh on the search and select tasks."""
+    def candidate(self) -> dict[str, Any] | None:
+        """The current experiment's best as a candidate record if it improved since the last one:
+        scored afresh on the search and select tasks."""
         evo = self.evolution
-        if not evo.best_fitness > (-np.inf if force else self.candidate_fitness):
+        if not evo.best_fitness > self.candidate_fitness:
             return None
         program = evo.best_program()
         return {

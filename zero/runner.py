@@ -417,8 +417,7 @@ class Run:
 
     def _stop_reason(self, seconds: float, interrupted: bool) -> str | None:
         stop = self.experiment.config["stop"]
-        if self.solved_at is not None and all(v.individuals >= self.solved_at or v.individuals >= b
-                                              for v, b in zip(self.views, self.budgets())):  # fmt: skip
+        if self.solved_at is not None and all(v.individuals >= self._limit(i) for i, v in enumerate(self.views)):
             return STOP_SOLVED
         if all(v.individuals >= b for v, b in zip(self.views, self.budgets())):
             return STOP_INDIVIDUALS
