@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zero.experiment import Experiment, load
+from zero.search.experiment import Experiment, load
 
 
 def derived(base: str = "linear_regression", **overrides: Any) -> Experiment:

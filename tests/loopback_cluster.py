@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 RAY = str(Path(sys.executable).with_name("ray"))
 ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from zero import ops
-from zero.program import COMPONENTS, Memory
-from zero.search_space import SPACES_DIR, ComponentSpace, SearchSpace, load
+from zero.lang import ops
+from zero.lang.program import COMPONENTS, Memory
+from zero.lang.space import SPACES_DIR, ComponentSpace, SearchSpace, load
 
 SHIPPED = sorted(p.stem for p in SPACES_DIR.glob("*.yaml"))
 RANDOM_SPACES = [f"random{k}" for k in range(8)]

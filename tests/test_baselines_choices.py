@@ -16,7 +16,7 @@ import torch
 
 from zero.baselines import load_all, meta, nas
 from zero.baselines.base import REGISTRY
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
 
 NAMES = sorted(load_all())
 

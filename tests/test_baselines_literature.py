@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from zero.baselines import literature, meta
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
+from zero.stats import mean_and_interval
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,10 @@ def test_literature_tasks_are_600_held_out_tasks_with_k_support_and_k_query_poin
 
 def test_mean_and_interval_is_mean_and_1_96_standard_errors():
     values = np.array([0.5, 1.0, 2.0, 4.5])
-    mean, half = literature.mean_and_interval(values)
+    mean, half = mean_and_interval(values)
     sd = np.sqrt(np.sum((values - 2.0) ** 2) / 3)
     assert mean == pytest.approx(2.0) and half == pytest.approx(1.96 * sd / 2.0)
-    assert np.isnan(literature.mean_and_interval(np.array([3.0]))[1])
+    assert np.isnan(mean_and_interval(np.array([3.0]))[1])
 
 
 def test_probe_records_the_query_mse_at_checkpoints_only(sinusoid):
@@ -51,7 +52,7 @@ def test_probe_records_the_query_mse_at_checkpoints_only(sinusoid):
     probe.checkpoint(1000, predict_zero)
     expected = np.mean(probe.tasks.y_valid**2, axis=1)
     assert probe.curve["literature_mse_post_at_1000"] == pytest.approx(np.mean(expected))
-    assert probe.curve["literature_mse_post_at_1000_ci95"] == pytest.approx(literature.mean_and_interval(expected)[1])
+    assert probe.curve["literature_mse_post_at_1000_ci95"] == pytest.approx(mean_and_interval(expected)[1])
     figures = probe.figures(predict_zero)
     assert figures["literature_mse_pre"] == figures["literature_mse_post"] == pytest.approx(np.mean(expected))
     assert calls == [1, 1, 0] and figures["literature_tasks"] == 600

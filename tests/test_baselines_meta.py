@@ -12,7 +12,7 @@ import torch
 from zero.baselines import load_all, meta
 from zero.baselines.adapter import TaskSampler, to_torch
 from zero.baselines.base import REGISTRY
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
 
 F64 = torch.float64
 

@@ -11,7 +11,7 @@ import torch
 
 from zero.baselines import nas
 from zero.baselines.base import REGISTRY
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
 from zero.tasks import TaskSpec, make_tasks
 
 TEACHER = make_tasks(TaskSpec("teacher_nn", 4, 100, 50), 2, 5)

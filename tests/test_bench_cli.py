@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from zero import bench, cli
+from zero.cli import bench as bench_cli
 from zero.errors import ConfigError
-from zero.evaluator import evaluate
-from zero.interpreter.run import MAX_ABS_ERROR, compile_for
-from zero.program import Instruction, Program
+from zero.interpreter.compiler import MAX_ABS_ERROR, compile_for
+from zero.interpreter.evaluator import evaluate
+from zero.lang.program import Instruction, Program
 
 ZERO_SCRIPT = Path(sys.executable).parent / "zero"
 
@@ -141,7 +142,7 @@ def test_bench_tables_render(quick_result):
     from rich.console import Console
 
     console = Console(file=io.StringIO(), width=200)
-    cli._print_bench(console, quick_result)
+    bench_cli.print_tables(console, quick_result)
     text = console.file.getvalue()
     assert "M instr/s" in text and "paper_full" in text and "Start-up" in text
 
@@ -154,7 +155,7 @@ def _replay(program: Program, tasks, feature_size: int):
     """A plain-Python copy of the kernel's task loop over the compiled ``run_component``, counting
     component calls: (instructions, predictions trace). An oracle for bench.executed_instructions."""
     run = compile_for(feature_size).run_component
-    from zero.encoding import encode
+    from zero.lang.encoding import encode
 
     code, data, bounds = encode(program)
     ns, nv, nm = program.memory

@@ -10,14 +10,13 @@ import shutil
 
 import numpy as np
 import pytest
-
 from configs import small
-from zero.cli import main
-from zero.evaluator import evaluate
-from zero.experiment import load
-from zero.program import Program
-from zero.runner import run
 
+from zero.cli import main
+from zero.interpreter.evaluator import evaluate
+from zero.lang.program import Program
+from zero.search.driver import run
+from zero.search.experiment import load
 
 
 @pytest.fixture(scope="module")

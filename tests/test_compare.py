@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from configs import small
-from zero.cli import main
-from zero.compare import final_tasks, load_entry, notes, table
-from zero.experiment import Experiment, load
-from zero.runner import run
 
+from zero.baselines.base import final_tasks
+from zero.champion.compare import load_entry, notes, table
+from zero.cli import main
+from zero.search.driver import run
+from zero.search.experiment import Experiment, load
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Islands on real Ray (zero.distributed): a two-node cluster on loopback started with the ``ray``
+"""Islands on real Ray (zero.search.ray_pool): a two-node cluster on loopback started with the ``ray``
 command line, runs driven through ``--address``, the embedded default (Ray started by ``zero run``),
 workers killed mid-run, a killed driver resumed. Every Ray run is checked against the same
 experiment run in this process without Ray: islands are deterministic, so the champion, its
@@ -14,11 +14,11 @@ import sys
 import time
 
 import pytest
-
 from loopback_cluster import ENV, LoopbackCluster
 from test_island import _champions, _outcome, islands
+
 from zero.progress import Progress
-from zero.runner import STOP_INDIVIDUALS, run
+from zero.search.driver import STOP_INDIVIDUALS, run
 
 pytestmark = pytest.mark.ray
 ray = pytest.importorskip("ray")
@@ -101,7 +101,7 @@ class Killer(Progress):
 
 @pytest.mark.parametrize("how", ["sigkill", "ray.kill"])
 def test_a_killed_worker_is_rebuilt_and_the_run_goes_on_unchanged(cluster, reference, tmp_path, how):
-    from zero import distributed
+    from zero.search import ray_pool as distributed
 
     distributed.connect(cluster.address)
     exp = experiment()

@@ -1,19 +1,19 @@
-"""Regularized evolution (zero.evolution + the compiled loop): determinism, batch-split invariance,
+"""Regularized evolution (zero.search.evolution + the compiled loop): determinism, batch-split invariance,
 validity of every individual, tournament/replacement semantics, FEC and hurdles in the loop."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from configs import derived
-from zero import evolution_kernels as K
+
 from zero.errors import ZeroError
-from zero.evaluator import evaluate
-from zero.evolution import Evolution
-from zero.experiment import Experiment
-from zero.handwritten import linear_regression
-from zero.program import parse
+from zero.interpreter.evaluator import evaluate
+from zero.lang.handwritten import linear_regression
+from zero.lang.program import parse
+from zero.search import evolution_kernels as K
+from zero.search.evolution import Evolution
+from zero.search.experiment import Experiment
 
 SMALL = {"population": 50, "report_every": 500, "search": {"num_tasks": 4, "num_train": 30, "num_valid": 30}}
 
@@ -167,28 +167,29 @@ def test_compiled_search_is_recompiled_when_any_module_it_calls_changes():
     the sources of every zero module the template imports, directly or indirectly."""
     from pathlib import Path
 
-    from zero import jit
-    from zero.interpreter import kernels
+    from zero.interpreter import jit, kernels
 
-    deps = {p.relative_to(Path(K.__file__).parent).as_posix() for p in jit.dependencies(Path(K.__file__).read_text())}
-    assert {"mutation_kernels.py", "fec.py", "ops.py", "interpreter/kernels.py", "interpreter/rng.py", "interpreter/common.py"} <= deps
-    deps = {p.name for p in jit.dependencies(Path(kernels.__file__).read_text())}
-    assert {"ops.py", "rng.py", "common.py"} <= deps
+    deps = {p.relative_to(jit.PACKAGE).as_posix() for p in jit.dependencies(Path(K.__file__).read_text())}
+    assert {"search/mutation_kernels.py", "search/fec.py", "lang/ops.py", "lang/splitmix.py", "interpreter/kernels.py",
+            "interpreter/splitmix_kernels.py", "interpreter/common.py"} <= deps  # fmt: skip
+    deps = {p.relative_to(jit.PACKAGE).as_posix() for p in jit.dependencies(Path(kernels.__file__).read_text())}
+    assert {"lang/ops.py", "lang/splitmix.py", "interpreter/splitmix_kernels.py", "interpreter/common.py"} <= deps
 
 
 def test_numba_cache_is_keyed_on_every_source_the_compiled_code_uses():
-    from zero import jit
+    from zero.interpreter import jit
 
     names = {p.relative_to(jit.PACKAGE).as_posix() for p in jit.compiled_sources()}
-    assert {"ops.py", "mutation.py", "fec.py", "mutation_kernels.py", "evolution_kernels.py",
-            "interpreter/kernels.py", "interpreter/rng.py", "interpreter/common.py"} <= names  # fmt: skip
-    assert not {"cli.py", "runner.py", "store.py", "bench.py"} & names  # editing these recompiles nothing
+    assert {"lang/ops.py", "lang/splitmix.py", "search/mutation.py", "search/fec.py", "search/mutation_kernels.py",
+            "search/evolution_kernels.py", "interpreter/kernels.py", "interpreter/splitmix_kernels.py",
+            "interpreter/common.py"} <= names  # fmt: skip
+    assert not {"cli/__init__.py", "search/driver.py", "store.py", "bench.py"} & names  # editing these recompiles nothing
     assert jit.sources_digest() in str(jit.numba_cache_dir())
 
 
 def test_fingerprint_refuses_a_program_of_another_memory():
     from zero.errors import ProgramError
-    from zero.program import Memory
+    from zero.lang.program import Memory
 
     evo = Evolution(small(), seed=0)
     with pytest.raises(ProgramError, match="memory"):

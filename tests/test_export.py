@@ -1,6 +1,6 @@
-"""zero.export: a program as a standalone NumPy/torch module that predicts what the interpreter predicts.
+"""zero.champion.export: a program as a standalone NumPy/torch module that predicts what the interpreter predicts.
 
-- every op of zero.ops has an export template, and each op's statement matches the NumPy oracle's
+- every op of zero.lang.ops has an export template, and each op's statement matches the NumPy oracle's
   kernel on memory full of edge values (0, -0, inf, NaN, overflow-prone numbers), bit for bit;
 - a few hundred random programs (shipped spaces and an all-65-ops space, F = 1 and 4, regression and
   classification tasks), run through the module the way the evaluator runs them, make exactly the
@@ -22,16 +22,16 @@ import warnings
 import numpy as np
 import pytest
 
-from zero import ops
-from zero import search_space as spaces
-from zero.evaluator import evaluate
-from zero.export import FORMATS, TEMPLATES, export, missing_templates
-from zero.generator import random_instruction, random_program
-from zero.handwritten import linear_regression, logistic_regression, neural_net
-from zero.interpreter import reference
+from zero.champion.export import FORMATS, TEMPLATES, export, missing_templates
+from zero.interpreter import oracle
 from zero.interpreter.common import TWO_OVER_PI
 from zero.interpreter.differential import everything_space
-from zero.program import Instruction, Memory, Program, parse
+from zero.interpreter.evaluator import evaluate
+from zero.lang import ops
+from zero.lang import space as spaces
+from zero.lang.generator import random_instruction, random_program
+from zero.lang.handwritten import linear_regression, logistic_regression, neural_net
+from zero.lang.program import Instruction, Memory, Program, parse
 from zero.tasks import TaskSet, TaskSpec, make_tasks
 
 MAX_ABS_ERROR = 100.0
@@ -171,21 +171,21 @@ def test_each_op_matches_the_oracle_on_edge_values(fmt, F):
             ins = random_instruction(op.id, OP_MEMORY, rng)
             program = Program([ins], [], [], memory=OP_MEMORY)
             seed = int(rng.integers(2**62))
-            oracle = reference.Memory(program, F, seed)
-            oracle.s[:] = edge_memory(rng, oracle.s.shape)
-            oracle.v[:] = edge_memory(rng, oracle.v.shape)
-            oracle.m[:] = edge_memory(rng, oracle.m.shape)
+            memory = oracle.Memory(program, F, seed)
+            memory.s[:] = edge_memory(rng, memory.s.shape)
+            memory.v[:] = edge_memory(rng, memory.v.shape)
+            memory.m[:] = edge_memory(rng, memory.m.shape)
             module = module_from(export(program, F, fmt))
             algorithm = module["Algorithm"](seed)
             for bank in "svm":
-                load(getattr(algorithm, bank), getattr(oracle, bank))
-            reference.run_component(oracle, program.setup)
+                load(getattr(algorithm, bank), getattr(memory, bank))
+            oracle.run_component(memory, program.setup)
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 algorithm.setup()
             for bank in "svm":
                 got = as_numpy(getattr(algorithm, bank))
-                assert agree(got, getattr(oracle, bank)), (op.name, F, ins, bank, got, getattr(oracle, bank))
+                assert agree(got, getattr(memory, bank)), (op.name, F, ins, bank, got, getattr(memory, bank))
 
 
 # ---- random programs through the evaluator's loop ---------------------------------------------------

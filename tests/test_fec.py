@@ -1,4 +1,4 @@
-"""The functional-equivalence cache (zero.fec): an exact LRU map with forget-after-N-hits, checked
+"""The functional-equivalence cache (zero.search.fec): an exact LRU map with forget-after-N-hits, checked
 against a plain OrderedDict model on random operation sequences; and the fingerprint's hashing."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from zero import fec
+from zero.search import fec
 
 
 class Model:

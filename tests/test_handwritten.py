@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from zero import ops
-from zero import search_space as spaces
-from zero.evaluator import evaluate
-from zero.handwritten import HANDWRITTEN, linear_regression, logistic_regression, neural_net
 from zero.interpreter import differential
+from zero.interpreter.evaluator import evaluate
+from zero.lang import ops
+from zero.lang import space as spaces
+from zero.lang.handwritten import HANDWRITTEN, linear_regression, logistic_regression, neural_net
 from zero.tasks import TaskSpec, make_tasks
 
 

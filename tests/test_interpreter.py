@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zero import ops
 from zero.errors import ProgramError
-from zero.evaluator import evaluate
-from zero.interpreter import differential, reference
-from zero.interpreter import rng as compiled_rng
-from zero.program import Instruction, Memory, Program, parse
+from zero.interpreter import differential, oracle
+from zero.interpreter import splitmix_kernels as compiled_rng
+from zero.interpreter.evaluator import evaluate
+from zero.lang import ops
+from zero.lang.program import Instruction, Memory, Program, parse
 from zero.tasks import TaskSpec, make_tasks
 
 # 4 feature sizes x 2,500 programs = 10,000 random programs through both interpreters.
@@ -48,7 +48,7 @@ def test_differential_with_numba_bounds_checking(tmp_path):
     # the flag really is on in those kernels: an address that skipped validation raises there
     probe = (
         "import numpy as np\n"
-        "from zero.interpreter.run import compile_for\n"
+        "from zero.interpreter.compiler import compile_for\n"
         "code = np.array([[1, 0, 0, 9]], dtype=np.int32)  # scalar_sum into s9 of 4\n"
         "m = np.zeros((1, 4, 4))\n"
         "try:\n"
@@ -170,7 +170,7 @@ def test_random_set_ops_draw_from_the_task_seeded_stream():
     program = parse("def setup():\n  s2 = uniform(-1.0, 1.0)\ndef predict():\n  s1 = s2 + s0\ndef learn():\n", Memory(4, 3, 1))
     tasks = make_tasks(TaskSpec("linear", 4, 3, 3), 3, 0)
     traces = evaluate(program, tasks, trace=True).traces
-    expected = [-1.0 + 2.0 * reference.SplitMix64(int(seed)).uniform() for seed in tasks.rng_seeds]
+    expected = [-1.0 + 2.0 * oracle.SplitMix64(int(seed)).uniform() for seed in tasks.rng_seeds]
     np.testing.assert_array_equal(traces[:, 0], expected)
     assert len(set(expected)) == 3  # each task has its own stream
     np.testing.assert_array_equal(evaluate(program, tasks, trace=True).traces, traces)  # and it is reproducible
@@ -179,7 +179,7 @@ def test_random_set_ops_draw_from_the_task_seeded_stream():
 def test_compiled_and_python_rng_streams_are_identical_and_well_distributed():
     for seed in (0, 1, 2**62 - 1, 123456789):
         state = np.array([seed], dtype=np.uint64)
-        twin = reference.SplitMix64(seed)
+        twin = oracle.SplitMix64(seed)
         for _ in range(50):
             assert compiled_rng.uniform(state) == twin.uniform()
             assert compiled_rng.gaussian(state) == twin.gaussian()

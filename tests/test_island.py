@@ -1,4 +1,4 @@
-"""Islands without Ray (zero.island, zero.runner.LocalIslands): migration, determinism of a
+"""Islands without Ray (zero.search.island, zero.search.driver.LocalIslands): migration, determinism of a
 multi-island run, the split budget, and recovery of a lost island from its snapshot."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ import json
 
 import numpy as np
 import pytest
-
 from configs import small
-from zero import evolution_kernels as K
-from zero.errors import ConfigError
-from zero.island import Island, Migrants
-from zero.runner import STOP_INDIVIDUALS, IslandLost, LocalIslands, Run, run
-from zero.store import RunDir
 
+from zero.errors import ConfigError
+from zero.search import evolution_kernels as K
+from zero.search.driver import STOP_INDIVIDUALS, IslandLost, LocalIslands, Run, run
+from zero.search.evolution import Migrants
+from zero.search.island import Island
+from zero.store import RunDir
 
 
 def islands(count=2, **overrides):
@@ -46,13 +46,13 @@ def test_emigrants_are_the_fittest_and_join_the_receiver_as_its_youngest():
     a, b = Island(exp, 0), Island(exp, 1)
     _run_to(a, 1000)
     _run_to(b, 1000)
-    sent = a.emigrants(10)
+    sent = a.evolution.emigrants(10)
     fitness = a.evolution.state.fitness
     assert list(sent.fitness) == sorted(fitness, reverse=True)[:10]
     state = b.evolution.state
     slot = int(state.counters[K.NEXT_SLOT])
     before = state.fitness.copy()
-    b.receive(sent)
+    b.evolution.receive(sent)
     written = [(slot + k) % 100 for k in range(10)]
     assert np.array_equal(state.fitness[written], sent.fitness)
     assert np.array_equal(state.code[written], sent.code)
@@ -68,8 +68,8 @@ def test_replace_worst_overwrites_the_least_fit():
     _run_to(a, 1000)
     _run_to(b, 1000)
     worst = np.argsort(b.evolution.state.fitness, kind="stable")[:5]
-    sent = a.emigrants(5)
-    b.receive(sent)
+    sent = a.evolution.emigrants(5)
+    b.evolution.receive(sent, "worst")
     assert np.array_equal(b.evolution.state.fitness[worst], sent.fitness)
 
 
@@ -181,7 +181,7 @@ def test_receive_while_refilling_takes_free_slots():
     island.advance(40)  # 40 of 100 initial individuals
     sent = Migrants(*(a[:5].copy() for a in (island.evolution.state.code, island.evolution.state.data,
                                               island.evolution.state.bounds, island.evolution.state.fitness)))  # fmt: skip
-    island.receive(sent)
+    island.evolution.receive(sent)
     assert int(island.evolution.state.counters[K.FILLED]) == 45
 
 

@@ -1,4 +1,4 @@
-"""Tests of zero.mutation: every registered mutation, on every shipped search space and on random
+"""Tests of zero.search.mutation: every registered mutation, on every shipped search space and on random
 ones, yields children inside the space, leaves the parent untouched and does what its type says
 (reference/automl-zero.md §4, mutator.cc); alter_param's data perturbation is log-normal with 10%
 sign flips; Mutator draws types in proportion to its weights, rejects bad weights, and is
@@ -11,17 +11,16 @@ import zlib
 
 import numpy as np
 import pytest
-
-from zero import ops
-from zero.errors import ConfigError
-from zero.generator import random_program
-from zero.mutation import BASELINE_MUTATIONS, DEMO_MUTATIONS, MUTATIONS, Mutator, alter_param
-from zero.program import Instruction, Memory, Program
-from zero.search_space import ComponentSpace, SearchSpace, load
-
 from spaces import RANDOM_SPACES, SHIPPED
 from spaces import random_space as _random_space
 from spaces import space as _space
+
+from zero.errors import ConfigError
+from zero.lang import ops
+from zero.lang.generator import random_program
+from zero.lang.program import Instruction, Memory, Program
+from zero.lang.space import ComponentSpace, SearchSpace, load
+from zero.search.mutation import BASELINE_MUTATIONS, DEMO_MUTATIONS, MUTATIONS, Mutator, alter_param
 
 MUTATIONS_PER_CASE = 200
 

@@ -1,10 +1,10 @@
-"""Differential tests of zero.mutation_kernels against the Python oracle (zero.mutation, zero.generator).
+"""Differential tests of zero.search.mutation_kernels against the Python oracle (zero.search.mutation, zero.lang.generator).
 
 From the same splitmix64 state, the compiled mutator must make the same child as
 ``Mutator.mutate(parent, Rng(state))`` (same type; code, bounds and every data bit equal) and leave
 the stream in the same state; so must ``randomize_algorithm``. Checked on every shipped search
 space and on seeded random ones, under several type weightings, for single mutations and for
-100-generation chains. zero.rng.Rng must be the compiled stream of zero.interpreter.rng draw for
+100-generation chains. zero.lang.splitmix.Rng must be the compiled stream of zero.interpreter.splitmix_kernels draw for
 draw.
 """
 
@@ -15,18 +15,18 @@ import zlib
 
 import numpy as np
 import pytest
+from spaces import RANDOM_SPACES, SHIPPED
+from spaces import space as load_space
 
-from zero import mutation_kernels as mk
-from zero import ops
-from zero.encoding import decode, encode
-from zero.generator import noop_program, random_program
-from zero.interpreter import rng as compiled_rng
-from zero.mutation import BASELINE_MUTATIONS, DEMO_MUTATIONS, MUTATIONS, Mutator, draw_index, randomize_algorithm
-from zero.program import Instruction, Memory, Program
-from zero.rng import Rng
-from zero.search_space import ComponentSpace, SearchSpace
-
-from spaces import RANDOM_SPACES, SHIPPED, space as load_space
+from zero.interpreter import splitmix_kernels as compiled_rng
+from zero.lang import ops
+from zero.lang.encoding import decode, encode
+from zero.lang.generator import noop_program, random_program
+from zero.lang.program import Instruction, Memory, Program
+from zero.lang.space import ComponentSpace, SearchSpace
+from zero.lang.splitmix import Rng
+from zero.search import mutation_kernels as mk
+from zero.search.mutation import BASELINE_MUTATIONS, DEMO_MUTATIONS, MUTATIONS, Mutator, draw_index, randomize_algorithm
 
 WEIGHTINGS = {
     "uniform": dict.fromkeys(MUTATIONS, 1),

@@ -1,4 +1,4 @@
-"""Tests of the op table (zero.ops): pinned ids, metadata against the reference (AutoML-Zero Table S1,
+"""Tests of the op table (zero.lang.ops): pinned ids, metadata against the reference (AutoML-Zero Table S1,
 see reference/automl-zero.md §1), and that every op has a compiled kernel, an oracle kernel, a printer
 and data samplers — with the compiled kernel agreeing with the oracle to the last bit."""
 
@@ -10,12 +10,12 @@ import re
 import numpy as np
 import pytest
 
-from zero import ops
-from zero.encoding import encode
-from zero.generator import random_data, random_instruction
-from zero.interpreter import reference
-from zero.interpreter.run import UNKNOWN_OP, compile_for
-from zero.program import Instruction, Memory, Program, parse_instruction, render_instruction
+from zero.interpreter import oracle
+from zero.interpreter.compiler import UNKNOWN_OP, compile_for
+from zero.lang import ops
+from zero.lang.encoding import encode
+from zero.lang.generator import random_data, random_instruction
+from zero.lang.program import Instruction, Memory, Program, parse_instruction, render_instruction
 
 F = 4
 MEM = Memory(5, 4, 3)  # room for distinct and aliased addresses of every kind
@@ -132,7 +132,7 @@ def test_data_fields_have_samplers(op_id):
 
 
 def test_every_op_has_an_oracle_kernel():
-    assert set(reference.OP_KERNELS) == {op.name for op in ops.OPS}
+    assert set(oracle.OP_KERNELS) == {op.name for op in ops.OPS}
 
 
 # ---- printer ---------------------------------------------------------------------------------------
@@ -209,10 +209,10 @@ def run_compiled(interp, ins: Instruction, s, v, m, seed: int):
 
 
 def run_oracle(ins: Instruction, s, v, m, seed: int):
-    mem = reference.Memory(Program((), (), (), memory=MEM), F, seed)
+    mem = oracle.Memory(Program((), (), (), memory=MEM), F, seed)
     mem.s[:], mem.v[:], mem.m[:] = s, v, m
     with np.errstate(all="ignore"):
-        reference.OP_KERNELS[ins.spec.name](mem, ins)
+        oracle.OP_KERNELS[ins.spec.name](mem, ins)
     return mem.s, mem.v, mem.m, mem.rng.state
 
 
@@ -268,7 +268,7 @@ def test_random_set_ops_advance_the_stream_per_element(interp):
         s, v, m = random_memory(op_id)
         *_, state = run_compiled(interp, ins, s, v, m, seed=0)
         assert state == (n * 0x9E3779B97F4A7C15) % 2**64, ops.OPS[op_id].name
-        twin = reference.SplitMix64(0)
+        twin = oracle.SplitMix64(0)
         for _ in range(n):
             twin.uniform()
         assert twin.state == state

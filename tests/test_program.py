@@ -1,6 +1,6 @@
-"""Tests of zero.program (instructions, programs, JSON and text forms) and zero.encoding.
+"""Tests of zero.lang.program (instructions, programs, JSON and text forms) and zero.lang.encoding.
 
-Contracts under test (zero/program.py docstring, DESIGN.md §5–§6): programs are immutable values,
+Contracts under test (zero/lang/program.py docstring, docs/architecture.md): programs are immutable values,
 valid by construction (a bad address never reaches the interpreter), round-trip exactly through JSON
 and through their readable text, and corrupt or foreign files fail with a ProgramError naming the file.
 """
@@ -15,11 +15,11 @@ import struct
 import numpy as np
 import pytest
 
-from zero import ops
-from zero.encoding import decode, encode
 from zero.errors import ProgramError
-from zero.generator import random_instruction, random_program
-from zero.program import (
+from zero.lang import ops
+from zero.lang.encoding import decode, encode
+from zero.lang.generator import random_instruction, random_program
+from zero.lang.program import (
     FORMAT_NAME,
     FORMAT_VERSION,
     Instruction,
@@ -28,7 +28,7 @@ from zero.program import (
     parse,
     parse_instruction,
 )
-from zero.search_space import SPACES_DIR, load
+from zero.lang.space import SPACES_DIR, load
 
 SPACES = sorted(p.stem for p in SPACES_DIR.glob("*.yaml"))
 MEM = Memory(4, 3, 1)
@@ -269,7 +269,7 @@ CORRUPT = {
     "json list": ("[1, 2, 3]", ["not a zero program file"]),
     "json string": ('"zero.program"', ["not a zero program file"]),
     "no format": (json.dumps({k: v for k, v in program_dict().items() if k != "format"}), ["format", "zero.program"]),
-    "other format": (json.dumps(program_dict(format="zero.experiment")), ["not a zero program file"]),
+    "other format": (json.dumps(program_dict(format="zero.search.experiment")), ["not a zero program file"]),
     "version 0": (json.dumps(program_dict(version=0)), ["version 0", "old"]),
     "version 2": (json.dumps(program_dict(version=2)), ["version 2", "newer"]),
     "no version": (json.dumps({k: v for k, v in program_dict().items() if k != "version"}), ["version"]),

@@ -1,4 +1,4 @@
-"""Search runs end to end (zero.runner, `zero run`): the run directory, seeded determinism, resume
+"""Search runs end to end (zero.search.driver, `zero run`): the run directory, seeded determinism, resume
 equivalence, Ctrl-C, and a CI-sized search that beats a trivial baseline."""
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import sys
 import time
 from pathlib import Path
 
+import configs
 import numpy as np
 import pytest
 
-import configs
 from zero.cli import main
-from zero.evaluator import evaluate
-from zero.experiment import Experiment, load
-from zero.generator import noop_program
-from zero.program import Program
-from zero.runner import STOP_INDIVIDUALS, STOP_INTERRUPTED, STOP_SOLVED, load_resumed_experiment, run
+from zero.interpreter.evaluator import evaluate
+from zero.lang.generator import noop_program
+from zero.lang.program import Program
+from zero.search.driver import STOP_INDIVIDUALS, STOP_INTERRUPTED, STOP_SOLVED, run
+from zero.search.experiment import Experiment, load
 from zero.store import RunDir
-
 
 
 def small(**overrides) -> Experiment:
@@ -78,7 +77,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, half):
     whole = small(hurdles=hurdles, stop={"max_individuals": 2 * half})
     run(whole, tmp_path / "whole")
     run(whole.with_overrides(**{"stop.max_individuals": half}), tmp_path / "split")
-    resumed = load_resumed_experiment(tmp_path / "split", {"stop.max_individuals": 2 * half})
+    resumed = Experiment.of_run(tmp_path / "split").with_overrides(**{"stop.max_individuals": 2 * half})
     run(resumed, tmp_path / "split", resume=True)
     assert _final(tmp_path / "whole") == _final(tmp_path / "split")
     a, b = RunDir(tmp_path / "whole"), RunDir(tmp_path / "split")
@@ -192,7 +191,7 @@ def test_shipped_experiments_load_and_build_their_tasks(name):
 def test_resuming_a_finished_run_does_not_run_more(tmp_path):
     exp = small(stop={"max_individuals": 2000})
     run(exp, tmp_path / "r")
-    outcome = run(load_resumed_experiment(tmp_path / "r", {}), tmp_path / "r", resume=True)
+    outcome = run(Experiment.of_run(tmp_path / "r"), tmp_path / "r", resume=True)
     assert outcome.individuals == 2000 and outcome.stopped == STOP_INDIVIDUALS
     assert [r["individuals"] for r in RunDir(tmp_path / "r").read_progress()] == [1000, 2000]
 

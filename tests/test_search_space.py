@@ -1,4 +1,4 @@
-"""Tests of zero.search_space: the shipped spaces reproduce the reference configurations
+"""Tests of zero.lang.space: the shipped spaces reproduce the reference configurations
 (reference/automl-zero.md §1 "Op sets used" and §2 memory/size table), ``check`` accepts exactly the
 programs of a space, and loading is strict: every bad file fails with its path, key and value."""
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import yaml
 
-from zero import ops
 from zero.errors import ConfigError, ProgramError
-from zero.generator import noop_program, random_program
-from zero.program import Instruction, Memory, Program
-from zero.search_space import INITIAL_KINDS, SPACES_DIR, SearchSpace, load
+from zero.lang import ops
+from zero.lang.generator import noop_program, random_program
+from zero.lang.program import Instruction, Memory, Program
+from zero.lang.space import INITIAL_KINDS, SPACES_DIR, SearchSpace, load
 
 SHIPPED = sorted(p.stem for p in SPACES_DIR.glob("*.yaml"))
 

@@ -1,4 +1,4 @@
-"""``zero.simplify``: simplified programs predict bit-identically, and dead code really goes.
+"""``zero.lang.simplify``: simplified programs predict bit-identically, and dead code really goes.
 
 The random test is the contract: thousands of random programs from the shipped spaces, the random
 spaces of ``tests/spaces.py`` and a small-memory "stress" space (addresses collide, partial writes,
@@ -13,16 +13,16 @@ import math
 
 import numpy as np
 import pytest
-
 from spaces import RANDOM_SPACES, space
-from zero import ops
-from zero.evaluator import evaluate
-from zero.generator import random_program
-from zero.handwritten import HANDWRITTEN, linear_regression
-from zero.program import Memory, parse
-from zero.rng import Rng
-from zero.search_space import ComponentSpace, SearchSpace
-from zero.simplify import live_mask, simplify, simplify_report
+
+from zero.interpreter.evaluator import evaluate
+from zero.lang import ops
+from zero.lang.generator import random_program
+from zero.lang.handwritten import HANDWRITTEN, linear_regression
+from zero.lang.program import Memory, parse
+from zero.lang.simplify import live_mask, simplify, simplify_report
+from zero.lang.space import ComponentSpace, SearchSpace
+from zero.lang.splitmix import Rng
 from zero.tasks import TaskSpec, make_tasks
 
 STRESS_OPS = tuple(

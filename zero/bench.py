@@ -1,12 +1,12 @@
-"""Measured speed of the interpreter and the evaluator: the figures ``zero bench`` prints.
+"""Measured speed of the interpreter, the evaluator, the search and MAML: the figures ``zero bench`` prints.
 
 Every function here measures and returns a plain dict (JSON-ready: numbers, strings, lists); none
 prints. All figures are single core: the calling process, one thread (the kernels are not parallel).
 Each figure runs for a time budget after a warm-up that is not timed (the warm-up compiles or loads
 the kernels from numba's on-disk cache); time is read with :func:`time.perf_counter`.
 
-Figures (DESIGN.md §4 states the targets; ``reference/engineering.md`` §3 the goals of at least
-150 M instructions/s per core at F=4 and 50 M at F=16 with matrix ops):
+Figures (speed targets are ratios against the reference C++ measured side by side on one machine,
+never absolute figures carried from another machine):
 
 - :func:`interpreter_speed`: instructions executed per second by the compiled kernel on a pool of
   random programs, on ``linear`` tasks (10 tasks × 100 train / 100 valid). Programs are pre-encoded
@@ -22,7 +22,7 @@ Figures (DESIGN.md §4 states the targets; ``reference/engineering.md`` §3 the 
 - :func:`evaluation_speed`: full fitness evaluations (a program on all 10 tasks) per second on the
   reference demo tasks, three ways: the compiled driver (no Python per program), one Python call
   of the kernel per pre-encoded program (what a Python-side loop pays), and
-  :func:`zero.evaluator.evaluate` (the Python API: encoding, allocation and combining included).
+  :func:`zero.interpreter.evaluator.evaluate` (the Python API: encoding, allocation and combining included).
 - :func:`search_speed`: individuals per second of the compiled search loop (select, mutate,
   fingerprint, FEC lookup, evaluate, replace) on the demo experiment ``linear_regression.yaml``, one
   core, from a fresh population (the initial population included), plus the FEC hit rate and the
@@ -50,11 +50,12 @@ import numba as nb
 import numpy as np
 
 import zero
-from zero import generator, search_space
-from zero.encoding import encode
-from zero.evaluator import evaluate
-from zero.interpreter.run import MAX_ABS_ERROR, compile_for
-from zero.program import Program
+from zero.interpreter.compiler import MAX_ABS_ERROR, compile_for
+from zero.interpreter.evaluator import evaluate
+from zero.lang import generator
+from zero.lang import space as search_space
+from zero.lang.encoding import encode
+from zero.lang.program import Program
 from zero.tasks import TaskSet, TaskSpec, make_tasks
 
 DEFAULT_SECONDS = 2.0  # per figure
@@ -81,7 +82,7 @@ def executed_instructions(
 ) -> tuple[int, bool]:
     """Instructions ``program`` executed on ``tasks``, read from its prediction ``traces``
     (``[T, epochs * (train + valid)]``, NaN where no prediction was made, as
-    :func:`zero.evaluator.evaluate` with ``trace=True`` returns them); also whether every task ran
+    :func:`zero.interpreter.evaluator.evaluate` with ``trace=True`` returns them); also whether every task ran
     every example (no early stop).
 
     The kernel records each prediction before checking it, so the first failing entry of an
@@ -247,7 +248,7 @@ def interpreter_speed(
 def evaluation_speed(seconds: float = DEFAULT_SECONDS, num_programs: int = NUM_PROGRAMS) -> dict:
     """Full fitness evaluations per second on the reference demo tasks (F=4, 10 tasks × 100/100)
     with random ``demo`` programs (10/2/8): compiled driver, one kernel call per program from
-    Python, and :func:`zero.evaluator.evaluate`."""
+    Python, and :func:`zero.interpreter.evaluator.evaluate`."""
     tasks = reference_tasks(4)
     pool = Pool.random("demo", None, num_programs)
     n = len(pool.programs)
@@ -290,8 +291,8 @@ def evaluation_speed(seconds: float = DEFAULT_SECONDS, num_programs: int = NUM_P
 def search_speed(seconds: float = DEFAULT_SECONDS, experiment: str = "linear_regression", seed: int = 0,
                  batch: int = 10_000) -> dict:
     """Individuals per second of regularized evolution on ``experiment`` (see the module docstring)."""
-    from zero.evolution import Evolution
-    from zero.experiment import load
+    from zero.search.evolution import Evolution
+    from zero.search.experiment import load
 
     exp = load(experiment)
     warm = Evolution(exp, seed + 1)  # warm-up on another population: compiles/loads the loop
@@ -320,7 +321,7 @@ def maml_speed(seconds: float = DEFAULT_SECONDS, device: str = "cpu", meta_batch
 
     from zero.baselines.adapter import TaskSampler
     from zero.baselines.meta import init_params, make_mlp, meta_step_loop, meta_step_vmap
-    from zero.experiment import load
+    from zero.search.experiment import load
 
     exp = load("sinusoid")
     previous_threads = torch.get_num_threads()
@@ -348,8 +349,9 @@ def maml_speed(seconds: float = DEFAULT_SECONDS, device: str = "cpu", meta_batch
 
 STARTUP_SCRIPT = f"""
 import numpy as np
-from zero import generator, search_space
-from zero.evaluator import evaluate
+from zero.lang import generator
+from zero.lang import space as search_space
+from zero.interpreter.evaluator import evaluate
 from zero.tasks import TaskSpec, make_tasks
 tasks = make_tasks(TaskSpec("linear", 4, {NUM_TRAIN}, {NUM_VALID}), {NUM_TASKS}, {TASK_SEED})
 evaluate(generator.random_program(search_space.load("demo"), np.random.default_rng(0)), tasks)
@@ -412,9 +414,9 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
     search = search_speed(max(seconds, 2.0) if seconds >= 1.0 else seconds)
     note("MAML meta-steps/s, vmap vs loop")
     maml = [maml_speed(seconds, "cpu")]
-    import torch
+    from zero.baselines.adapter import resolve_device
 
-    if torch.cuda.is_available():
+    if resolve_device("auto").type == "cuda":  # the baselines' device rule: a GPU when torch sees one
         maml.append(maml_speed(seconds, "cuda"))
     note("start-up of a fresh process")
     startup = startup_time()
@@ -426,3 +428,31 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
         "maml": maml,
         "startup": startup,
     }
+
+
+def scaling(worker_counts: list[int], seconds: float, experiment: str = "linear_regression") -> list[dict]:
+    """Search individuals/s of a real run (the driver, migration and candidates included) for each
+    island count, on a private Ray instance; the experiment never stops by fitness here."""
+    import tempfile
+
+    from zero.search import ray_pool
+    from zero.search.driver import Run
+    from zero.search.experiment import load
+
+    base = load(experiment).with_overrides(**{"stop.select_fitness": None, "stop.max_seconds": seconds})
+    ray_pool.connect(None, max(worker_counts))
+    rows = []
+    try:
+        for count in worker_counts:
+            exp = base.with_overrides(**{"islands.count": count})
+            with tempfile.TemporaryDirectory() as tmp:
+                run = Run(exp, tmp + "/run", pool=ray_pool.RayIslands(exp, count))
+                started = time.perf_counter()
+                run.search()
+                wall = time.perf_counter() - started
+                rows.append({"workers": count, "individuals": run.individuals, "seconds": run.seconds, "wall": wall,
+                             "individuals_per_second": run.individuals / run.seconds})  # fmt: skip
+                run.pool.release()
+    finally:
+        ray_pool.disconnect()
+    return rows

@@ -20,27 +20,57 @@ interpreter's. Tests that compare gradients exactly pass ``dtype=torch.float64``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from zero.experiment import Experiment
+from zero.errors import ZeroError
+from zero.search.experiment import Experiment
 from zero.tasks import TaskSet, make_tasks
 
 SAMPLER_SALT = 0x4D414D4C  # "MAML": keeps the sampler's seed stream apart from other uses of `seed`
 MAX_TASK_SEED = 2**31 - 1
 
 
+class DeviceError(ZeroError, ValueError):
+    """A ``--device`` that names no torch device, or one this machine does not have."""
+
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda")  # what ``--device`` offers; ``cuda:N`` is accepted too
+
+
+def _torch_build() -> str:
+    """Which torch this is, for an error message: its version and whether it was built with CUDA."""
+    built_for = torch.version.cuda
+    build = f"built for CUDA {built_for}, sees no GPU" if built_for else "a CPU-only build"
+    return f"torch {torch.__version__}, {build}"
+
+
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` → cuda if available else cpu; ``"cpu"``/``"cuda"``/``"cuda:1"`` as given."""
+    """The torch device that ``--device`` (and every baseline's ``device=``) means; the one owner of that rule.
+
+    ``"auto"`` → ``cuda`` when torch sees a GPU, else ``cpu``; ``"cpu"``; ``"cuda"`` or ``"cuda:N"``,
+    which must exist. Anything else, or a CUDA device this machine lacks, raises :class:`DeviceError`
+    (a :class:`~zero.errors.ZeroError`: one line, naming the value). A ``torch.device`` is taken as given.
+    """
     if isinstance(device, torch.device):
         return device
-    if device == "auto":
+    name = device.strip().lower() if isinstance(device, str) else device
+    if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device")
+    if not isinstance(name, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", name):
+        raise DeviceError(f"--device {device!r}: not a device; use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
+    resolved = torch.device(name)
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device {device}: no CUDA device is available ({_torch_build()}); "
+                              "use --device cpu or --device auto")  # fmt: skip
+        count = torch.cuda.device_count()
+        if resolved.index is not None and resolved.index >= count:
+            raise DeviceError(f"--device {device}: torch sees {count} CUDA device{'s' * (count != 1)} "
+                              f"(cuda:0 to cuda:{count - 1})")  # fmt: skip
     return resolved
 
 

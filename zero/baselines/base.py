@@ -1,7 +1,7 @@
 """What every baseline is: a method scored on an experiment's held-out final tasks with zero's own
 fitness, so it sits beside evolved champions in ``zero compare``.
 
-Contract (issue "Baselines on the same tasks"):
+Contract:
 - A baseline sees the experiment's *search* task distribution for any meta-training or model
   selection (``experiment.task_spec("search")``, any number of tasks from seeds of its own), and is
   scored on exactly the experiment's *final* tasks (``experiment.tasks("final")``): on each task it
@@ -15,15 +15,23 @@ Contract (issue "Baselines on the same tasks"):
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from zero.experiment import Experiment
+from zero.errors import ZeroError
+from zero.search.experiment import Experiment
+from zero.store import RunDir, to_plain
 
 TWO_OVER_PI = 2.0 / math.pi
+
+# baseline.json: what `zero baseline` leaves in its result directory (next to config.yaml), read by
+# `zero compare`. Written and read only here.
+BASELINE_FILE, BASELINE_FORMAT, BASELINE_VERSION = "baseline.json", "zero.baseline", 1
 
 
 @dataclass
@@ -75,3 +83,50 @@ def register(name: str):
         return factory
 
     return add
+
+
+def final_tasks(experiment: Experiment) -> dict:
+    """What an experiment's final tasks are (family, F, parameters, count, sizes, seed): two results
+    are comparable only where these are equal."""
+    c = experiment.config
+    return {"family": c["family"], "feature_size": c["feature_size"], "params": c["params"], **c["final"]}
+
+
+def has_result(directory: str | Path) -> bool:
+    return (Path(directory) / BASELINE_FILE).is_file()
+
+
+def write_result(directory: str | Path, result: BaselineResult, experiment: Experiment, *, seed: int, budget: str) -> Path:
+    """Write ``result`` as ``baseline.json`` (and the experiment as ``config.yaml``) into
+    ``directory``; returns the file's path."""
+    store = RunDir(directory)
+    store.path.mkdir(parents=True, exist_ok=True)
+    store.write_config(experiment.to_dict())
+    store.write_json(BASELINE_FILE, to_plain({
+        "format": BASELINE_FORMAT, "version": BASELINE_VERSION,
+        "method": result.method, "experiment": result.experiment, "seed": seed, "budget": budget,
+        "fitness": result.fitness, "per_task": result.per_task, "seconds": result.seconds, "device": result.device,
+        "final_tasks": final_tasks(experiment), "settings": result.settings, "metrics": result.metrics,
+    }))  # fmt: skip
+    return store.path / BASELINE_FILE
+
+
+def read_result(directory: str | Path) -> dict[str, Any]:
+    """``baseline.json`` of ``directory``, checked: the format and version are this zero's, and the
+    fields ``zero compare`` needs are there (``per_task`` as float64). Raises
+    :class:`~zero.errors.ZeroError` naming the file."""
+    path = Path(directory) / BASELINE_FILE
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else data
+            raise ValueError(f"format is {found!r}, expected {BASELINE_FORMAT!r}")
+        if data.get("version", 0) > BASELINE_VERSION:
+            raise ValueError(f"version {data['version']} is newer than this zero reads ({BASELINE_VERSION})")
+        for key in ("method", "per_task", "seconds", "device", "final_tasks"):
+            if key not in data:
+                raise KeyError(key)
+        return {**data, "per_task": np.asarray(data["per_task"], dtype=np.float64),
+                "metrics": dict(data.get("metrics") or {}), "settings": dict(data.get("settings") or {})}  # fmt: skip
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, KeyError, TypeError) as e:
+        raise ZeroError(f"{path}: not a valid baseline result ({type(e).__name__}: {e})") from None

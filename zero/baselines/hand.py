@@ -1,4 +1,4 @@
-"""Hand-written learning programs (:mod:`zero.handwritten`) as baselines, run by zero's own evaluator.
+"""Hand-written learning programs (:mod:`zero.lang.handwritten`) as baselines, run by zero's own evaluator.
 
 Registered: ``"linear"`` (SGD linear regression, the paper's §4.1 solution), ``"logistic"`` (the same
 update on the sigmoid prediction, i.e. SGD logistic regression) and ``"neural_net"`` (a 2-layer ReLU
@@ -7,7 +7,7 @@ network trained by backprop in the ops of the paper's Fig. 5 space); Real et al.
 Contract (:mod:`zero.baselines.base`): the learning rate is chosen from a small grid by the
 experiment's combined fitness on its *search* tasks (never the final ones; ties go to the smaller
 rate), then the program is scored once on the final tasks with
-:func:`zero.evaluator.evaluate` (same epochs, ``combine`` and ``max_abs_error`` as evolved programs),
+:func:`zero.interpreter.evaluator.evaluate` (same epochs, ``combine`` and ``max_abs_error`` as evolved programs),
 so ``per_task`` is exactly what the interpreter reports. These programs run on the CPU interpreter
 whatever ``device`` says; their only randomness (the network's Gaussian init) comes from each
 task's fixed ``rng_seeds``, so ``seed`` and ``budget`` change nothing and are only recorded.
@@ -21,9 +21,9 @@ from typing import Callable
 import numpy as np
 
 from zero.baselines.base import BaselineResult, register
-from zero.experiment import Experiment
-from zero.handwritten import linear_regression, logistic_regression, neural_net
-from zero.program import Memory, Program
+from zero.lang.handwritten import linear_regression, logistic_regression, neural_net
+from zero.lang.program import Memory, Program
+from zero.search.experiment import Experiment
 
 LINEAR_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 NET_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)

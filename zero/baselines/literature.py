@@ -26,14 +26,14 @@ them. :class:`Probe` measures a learner on them, during meta-training and at its
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
 import torch
 
 from zero.baselines.adapter import TorchTasks, to_torch
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
+from zero.stats import mean_and_interval
 from zero.tasks import TaskSet, TaskSpec, make_tasks
 
 FAMILY = "sinusoid"  # the protocol is defined for this family only
@@ -57,15 +57,6 @@ def literature_tasks(experiment: Experiment, num_tasks: int = NUM_TASKS) -> Task
     spec = TaskSpec(c["family"], c["feature_size"], num_train=k, num_valid=k, num_test=1, epochs=1, params=c["params"])
     seed = int(np.random.SeedSequence([int(c["final"]["seed"]), SEED_SALT]).generate_state(1)[0] % (2**31 - 1))
     return make_tasks(spec, num_tasks, seed, held_out=True, source=f"{experiment.source} (literature protocol)")
-
-
-def mean_and_interval(per_task: np.ndarray) -> tuple[float, float]:
-    """Mean over tasks and the half-width of its 95% interval, ``1.96 · sd / sqrt(n)`` with the sample
-    standard deviation (ddof=1), or NaN for a single task."""
-    values = np.asarray(per_task, dtype=np.float64)
-    n = values.size
-    half = 1.96 * float(np.std(values, ddof=1)) / math.sqrt(n) if n > 1 else float("nan")
-    return float(np.mean(values)), half
 
 
 # A learner as the probe sees it: (tasks, steps) -> float64 predictions [T, Nv] on each task's query

@@ -40,7 +40,8 @@ from torch.func import functional_call, grad, vmap
 from zero.baselines import literature
 from zero.baselines.adapter import TaskSampler, TorchTasks, device_name, resolve_device, to_torch
 from zero.baselines.base import BaselineResult, register, task_fitness
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
+from zero.stats import mean_and_interval
 from zero.tasks import FAMILIES, TaskSet, make_tasks
 
 Params = dict[str, torch.Tensor]
@@ -344,7 +345,7 @@ def score(model: nn.Module, params: Params, experiment: Experiment, settings: Me
                    "accuracy_post": float(np.mean((post > 0.5) == (final.y_valid > 0.5)))}
     else:
         mse = lambda p: np.mean((p - final.y_valid) ** 2, axis=1)  # noqa: E731
-        mean_post, ci_post = literature.mean_and_interval(mse(post))
+        mean_post, ci_post = mean_and_interval(mse(post))
         metrics = {"mse_pre": float(np.mean(mse(pre))), "mse_post": mean_post, "mse_post_ci95": ci_post,
                    "mse_post_10steps": float(np.mean(mse(predictions(10))))}
     return per_task, metrics

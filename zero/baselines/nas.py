@@ -39,8 +39,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from zero.baselines.adapter import device_name, resolve_device
 from zero.baselines.base import BaselineResult, register, task_fitness
-from zero.experiment import Experiment
+from zero.search.experiment import Experiment
 from zero.tasks import TaskSet
 
 DEPTHS = (1, 2, 3, 4)
@@ -131,20 +132,12 @@ def _batched_forward(net: nn.Sequential, params: dict[str, torch.Tensor], x: tor
     return h.squeeze(-1)
 
 
-def resolve_device(device: str) -> torch.device:
-    """``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when available)."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    dev = torch.device(device)
-    return torch.device("cuda", torch.cuda.current_device()) if dev.type == "cuda" and dev.index is None else dev
-
-
 def task_scores(genome: Genome, tasks: TaskSet, *, steps: int, seed: int, device: str | torch.device = "cpu",
                 max_abs_error: float = 100.0) -> np.ndarray:
     """Per-task fitness [T] of ``genome`` (module docstring's evaluation contract). On CPU it runs
     on one intra-op thread (restored after): these ops are too small to gain from more, and on a
     shared machine extra threads cost several times the work."""
-    dev = resolve_device(device) if isinstance(device, str) else device
+    dev = resolve_device(device)
     threads = torch.get_num_threads()
     if dev.type == "cpu":
         torch.set_num_threads(1)
@@ -286,7 +279,7 @@ class _NAS:
         metrics = {"evaluations": float(len(history.fitness)), "best_search_fitness": history.best_fitness,
                    "search_seconds": search_seconds}  # fmt: skip
         return BaselineResult(self.name, experiment.name, per_task.astype(np.float64), time.perf_counter() - start,
-                              str(dev), settings, metrics)  # fmt: skip
+                              device_name(dev), settings, metrics)  # fmt: skip
 
 
 @register("nas_evolution")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from zero.jit import compiled
+from zero.interpreter.jit import compiled
 
 MIN_FITNESS = 0.0
 MAX_ABS_ERROR = 100.0  # the reference's max_abs_error

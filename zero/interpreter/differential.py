@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zero import ops
-from zero import search_space as spaces
-from zero.evaluator import Evaluation, evaluate
-from zero.generator import random_program
-from zero.interpreter import reference
-from zero.program import Memory, Program
-from zero.search_space import ComponentSpace, SearchSpace
+from zero.interpreter import oracle
+from zero.interpreter.evaluator import Evaluation, evaluate
+from zero.lang import ops
+from zero.lang import space as spaces
+from zero.lang.generator import random_program
+from zero.lang.program import Memory, Program
+from zero.lang.space import ComponentSpace, SearchSpace
 from zero.tasks import TaskSet, TaskSpec, make_tasks
 
 SHIPPED = ("demo", "baseline", "paper_linear", "paper_nn", "paper_full")
@@ -58,7 +58,7 @@ def compare(program: Program, tasks: TaskSet) -> tuple[str | None, Evaluation]:
     """(None if both interpreters agree exactly on ``program`` × ``tasks``, else what differs;
     the compiled interpreter's evaluation)."""
     fast = evaluate(program, tasks, trace=True)
-    _, per_task, traces = reference.evaluate(program, tasks)
+    _, per_task, traces = oracle.evaluate(program, tasks)
     if not _same(fast.per_task, per_task):
         return f"fitness {fast.per_task.tolist()} != oracle {per_task.tolist()}", fast
     if not _same(fast.traces, traces):

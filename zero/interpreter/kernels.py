@@ -14,7 +14,7 @@ Semantics (AutoML-Zero, Real et al. 2020 §2 and the reference ``executor.h``), 
 
 Tasks are combined by mean or median (:func:`zero.interpreter.common.combine`).
 
-Speed design. The feature size F is a compile-time constant: :func:`zero.interpreter.run.compile_for` builds (and caches
+Speed design. The feature size F is a compile-time constant: :func:`zero.interpreter.compiler.compile_for` builds (and caches
 on disk, ``cache=True``) one set of kernels per F, so every vector/matrix loop has a constant trip
 count LLVM can unroll — the reference C++ templates F for the same reason. Nothing is allocated per
 instruction; memory and scratch buffers are allocated once per call and reused across tasks.
@@ -32,13 +32,13 @@ import math
 
 import numpy as np
 
-from zero.jit import compiled
-from zero import ops
 from zero.interpreter.common import MIN_FITNESS, TWO_OVER_PI, UNKNOWN_OP, max_, min_, sigmoid, std_
-from zero.interpreter.rng import gaussian, uniform
+from zero.interpreter.jit import compiled
+from zero.interpreter.splitmix_kernels import gaussian, uniform
+from zero.lang import ops
 
 # The feature size F, a compile-time constant. This line is rewritten for each F by
-# ``zero.interpreter.run.compile_for``; the value here only makes the template importable.
+# ``zero.interpreter.compiler.compile_for``; the value here only makes the template importable.
 FEATURE_SIZE = 4  # specialized
 F = FEATURE_SIZE
 FF = F * F
@@ -383,6 +383,18 @@ def evaluate_task(
     return best
 
 @compiled
+def scratch_memory(n_scalars, n_vectors, n_matrices):
+    """The memory a program runs in, allocated once and reused for every task (``evaluate_task``
+    wipes it): ``(s, v, m, mf, tv, tm, rng)`` — scalars, vectors, matrices (at least one, so the
+    arrays have a shape), the same matrices flattened row-major for elementwise ops (a view of
+    ``m``), a temporary vector and matrix, and the program's random state. The one place this
+    tuple is built; every caller unpacks it in this order."""
+    m = np.zeros((max(n_matrices, 1), F, F))
+    return (np.zeros(n_scalars), np.zeros((n_vectors, F)), m, m.reshape(m.shape[0], FF),
+            np.zeros(F), np.zeros((F, F)), np.zeros(1, dtype=np.uint64))  # fmt: skip
+
+
+@compiled
 def evaluate_tasks(
     code, data, bounds, n_scalars, n_vectors, n_matrices,
     x_train, y_train, x_valid, y_valid, orders, rng_seeds,
@@ -390,13 +402,7 @@ def evaluate_tasks(
 ):  # fmt: skip
     """``out[t]`` = fitness on task t, for every task; ``traces[t]`` as in evaluate_task when
     ``traces`` has rows (pass a (0, 0) array for none)."""
-    s = np.zeros(n_scalars)
-    v = np.zeros((n_vectors, F))
-    m = np.zeros((max(n_matrices, 1), F, F))
-    mf = m.reshape(m.shape[0], FF)  # the same matrices flattened row-major, for elementwise ops
-    tv = np.zeros(F)
-    tm = np.zeros((F, F))
-    rng = np.zeros(1, dtype=np.uint64)
+    s, v, m, mf, tv, tm, rng = scratch_memory(n_scalars, n_vectors, n_matrices)
     no_trace = np.empty(0)
     for t in range(x_train.shape[0]):
         trace = traces[t] if traces.shape[0] > 0 else no_trace

@@ -1,0 +1,7 @@
+"""``python -m zero.cli``: the ``zero`` command."""
+
+import sys
+
+from zero.cli import main
+
+sys.exit(main())

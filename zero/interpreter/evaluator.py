@@ -1,0 +1,59 @@
+"""Program × tasks → fitness, through the compiled interpreter.
+
+This is the Python-facing door to :mod:`zero.interpreter.compiler`; the search loop calls the compiled
+kernels directly. Fitness follows AutoML-Zero: per task the best epoch's validation score
+(``1 − (2/π)·arctan(RMSE)`` or accuracy), ``MIN_FITNESS`` (0) for programs that produce NaN/inf or
+errors above ``max_abs_error``; tasks combined by mean (default) or median.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from zero.interpreter.compiler import MAX_ABS_ERROR, combine, compile_for
+from zero.lang.encoding import encode
+from zero.lang.program import Program
+from zero.tasks import TaskSet
+
+Combine = Literal["mean", "median"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    fitness: float  # tasks combined
+    per_task: np.ndarray  # float64 [T]
+    traces: np.ndarray | None = None  # float64 [T, epochs * (train + valid)] predictions, NaN where none were made
+
+
+def trace_length(tasks: TaskSet, n_train: int | None = None, n_valid: int | None = None) -> int:
+    n_train = tasks.num_train if n_train is None else n_train
+    n_valid = tasks.num_valid if n_valid is None else n_valid
+    return tasks.epochs * (n_train + n_valid)
+
+
+def evaluate(
+    program: Program,
+    tasks: TaskSet,
+    *,
+    combine_by: Combine = "mean",
+    max_abs_error: float = MAX_ABS_ERROR,
+    trace: bool = False,
+) -> Evaluation:
+    """Score ``program`` on every task of ``tasks`` (compiles the interpreter for F on first use)."""
+    if combine_by not in ("mean", "median"):
+        raise ValueError(f"combine_by must be 'mean' or 'median', got {combine_by!r}")
+    interpreter = compile_for(tasks.feature_size)
+    encoded = encode(program)
+    per_task = np.zeros(tasks.num_tasks)
+    traces = np.full((tasks.num_tasks, trace_length(tasks)) if trace else (0, 0), np.nan)
+    interpreter.evaluate_tasks(
+        encoded.code, encoded.data, encoded.bounds, *program.memory,
+        tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid, tasks.orders, tasks.rng_seeds,
+        tasks.classification, float(max_abs_error), tasks.num_train, tasks.num_valid, tasks.epochs,
+        per_task, traces,
+    )  # fmt: skip
+    fitness = float(combine(per_task, combine_by == "median"))
+    return Evaluation(fitness, per_task, traces if trace else None)

@@ -1,0 +1,384 @@
+"""A search run from start to final evaluation: the driver of a run's islands.
+
+The reference protocol (AutoML-Zero ``run_demo.sh``; paper §4): evolve on the *search* tasks; each
+time an island's best program improves it becomes a *candidate* and is scored on the unseen *select*
+tasks; the candidate with the best select fitness is the run's *champion*; the run stops when the
+champion's select fitness exceeds ``stop.select_fitness`` or at a budget (individuals or seconds) or
+on Ctrl-C; the champion is then scored once on the *final* tasks. Every ``restart_every``
+individuals an island's population starts afresh (the reference restarts its experiments too).
+
+Islands (:mod:`zero.search.island`): ``islands.count`` populations evolve side by side and pass migrants
+round a ring. :class:`Run` drives them through an *island pool*: :class:`LocalIslands` runs them in
+this process (one island: no Ray at all), :class:`zero.search.ray_pool.RayIslands` as Ray actors on this
+machine or a cluster. The driver keeps every island busy: as soon as one batch is back it submits
+that island's next one; an island that must take in migrants from a count its predecessor has not
+reached yet waits for them (a ring, so no island runs more than one migration round ahead of its
+predecessor).
+
+Reproducibility: everything that changes the search happens at fixed individual counts of each
+island (its batch ends), never at times, so the same seed and config give the same champion however
+the islands are scheduled. The run's individual budget is split between the islands; ``solved``
+stops every island at the smallest island count at which a candidate solved (islands behind catch up
+to it, candidates found beyond it do not count). A run stopped by its budget and resumed continues
+exactly as if it had not stopped.
+
+Losing a worker: the pool reports the island lost; the driver rebuilds it from its latest snapshot
+(taken with each checkpoint) and resubmits; the rebuilt island replays the same batches (migrants it
+took in are kept until every island's snapshot is past them), whose logs are not written twice. So
+the run goes on and its outcome does not change. After ``MAX_LOSSES`` losses of one island the run
+checkpoints and stops with an error (``--resume`` continues it).
+
+Disk goes through :mod:`zero.store` only: ``progress.jsonl`` one record per island batch,
+``champions.jsonl`` one per candidate, ``checkpoint/`` every ``checkpoint_seconds`` and on stop (all
+islands' snapshots and the migrants still needed), ``final.json`` at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zero.errors import StoreError, ZeroError
+from zero.progress import Progress
+from zero.search.candidates import Candidate, choose_champion, read_candidates, solving_count
+from zero.search.evolution import Migrants
+from zero.search.experiment import Experiment
+from zero.search.interrupt import Interrupt
+from zero.search.island import Batch
+from zero.search.pool import IslandLost, IslandPool, LocalIslands
+from zero.store import RunDir
+
+STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_individuals", "max_seconds", "interrupted"
+MAX_LOSSES = 3  # an island lost this many times ends the run (a worker that keeps dying is a bug or no memory)
+
+
+@dataclass
+class Outcome:
+    stopped: str  # one of the STOP_* reasons
+    individuals: int
+    seconds: float
+    champion: Candidate | None
+    final_fitness: float | None
+    run_dir: Path
+
+
+@dataclass
+class _IslandView:
+    """What the driver knows of one island."""
+
+    individuals: int = 0  # the island's count after its last batch back
+    logged: int = 0  # the highest count already logged (a replay after a loss is not logged again)
+    snapshot: dict[str, np.ndarray] | None = None  # its latest snapshot (None: it starts from scratch)
+    snapshot_individuals: int = 0
+    busy: bool = False
+    losses: int = 0
+    immigrants: int = 0  # migrants taken in (this session)
+    wants_snapshot: bool = False
+    latest: Batch | None = None
+    rate: float = 0.0  # individuals/s of its last batch
+
+
+class Run:
+    """One search run writing into ``run_dir``; see the module docstring."""
+
+    def __init__(self, experiment: Experiment, run_dir: str | Path, *, resume: bool = False,
+                 progress: Progress | None = None, pool: IslandPool | None = None):  # fmt: skip
+        self.experiment = experiment
+        cfg = experiment.config
+        self.count = cfg["islands"]["count"]
+        if self.count is None:
+            raise ZeroError(f"{experiment.source}: islands.count must be resolved before a run (see zero.search.driver.open_pool)")
+        self.pool = pool or LocalIslands(experiment, self.count)
+        self.migrate_every = cfg["islands"]["migrate_every"]
+        self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
+        self.progress = progress or Progress(enabled=False)
+        self.candidates: list[Candidate] = []  # every candidate logged (champions.jsonl)
+        self.champion: Candidate | None = None
+        self.seconds = 0.0  # search time of earlier sessions of this run
+        self.views = [_IslandView() for _ in range(self.count)]
+        self.migrants: dict[tuple[int, int], Migrants] = {}  # (island, round) -> what it sent
+        self.solved_at: int | None = None  # island count at which the run was solved
+        self.losses = 0
+        self._short_batches = 0
+        source = str(self.store.path / "checkpoint")
+        if resume:
+            self._restore(source)
+            self.store.write_config(experiment.to_dict())  # with the overrides this session was given
+        self.pool.start([v.snapshot for v in self.views], source)
+        if not resume:
+            self._checkpoint()  # resumable from the start, even if stopped before the first batch
+
+    # ---- state kept across sessions
+
+    def _checkpoint(self) -> None:
+        arrays: dict[str, np.ndarray] = {}
+        islands = []
+        for i, view in enumerate(self.views):
+            if view.snapshot is not None:
+                arrays.update({f"island{i}.{k}": v for k, v in view.snapshot.items()})
+            islands.append({"individuals": view.snapshot_individuals, "snapshot": view.snapshot is not None})
+        for (i, r), m in sorted(self.migrants.items()):
+            arrays.update({f"migrants{i}.{r}.{k}": v for k, v in m._asdict().items()})
+        meta = {
+            "seconds": self.seconds, "islands": islands, "solved_at": self.solved_at,
+            "migrants": sorted([i, r] for i, r in self.migrants),
+        }  # fmt: skip
+        self.store.save_checkpoint(arrays, meta)
+
+    def _restore(self, source: str) -> None:
+        loaded = self.store.load_checkpoint()
+        if loaded is None:
+            raise StoreError(source, "no checkpoint to resume from")
+        arrays, meta = loaded
+        try:
+            self.seconds = float(meta["seconds"])
+            islands = meta["islands"]
+            if len(islands) != self.count:
+                raise ValueError(f"it holds {len(islands)} islands, the config says {self.count}")
+            for i, (view, info) in enumerate(zip(self.views, islands)):
+                view.individuals = view.logged = view.snapshot_individuals = int(info["individuals"])
+                if info["snapshot"]:
+                    prefix = f"island{i}."
+                    view.snapshot = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            for i, r in meta["migrants"]:
+                self.migrants[(i, r)] = Migrants(*(arrays[f"migrants{i}.{r}.{k}"] for k in Migrants._fields))
+            self.solved_at = meta["solved_at"]
+        except (KeyError, TypeError, ValueError) as e:
+            raise StoreError(source, f"checkpoint meta is invalid ({type(e).__name__}: {e}); "
+                                     "expected seconds, islands, migrants and solved_at") from None  # fmt: skip
+        self.store.trim_logs([v.individuals for v in self.views])
+        self.candidates = read_candidates(self.store)
+        self._choose_champion()
+
+    # ---- figures
+
+    @property
+    def individuals(self) -> int:
+        return sum(v.individuals for v in self.views)
+
+    def budgets(self) -> list[int]:
+        """The run's individual budget split between the islands (the first ones take the rest)."""
+        total = self.experiment.config["stop"]["max_individuals"]
+        return [total // self.count + (i < total % self.count) for i in range(self.count)]
+
+    def _record(self, batch: Batch, seconds: float) -> dict[str, Any]:
+        latest = [v.latest for v in self.views if v.latest is not None]
+        means = [b.mean_fitness for b in latest if b.mean_fitness is not None]
+        hits = [b.fec_hit_rate for b in latest]
+        return {
+            "individuals": self.individuals, "seconds": round(seconds, 3),
+            "individuals_per_second": sum(v.rate for v in self.views),
+            "best_fitness": max(b.best_fitness for b in latest), "mean_fitness": float(np.mean(means)) if means else None,
+            "best_select_fitness": None if self.champion is None else self.champion.select_fitness,
+            "fec_hit_rate": float(np.mean(hits)), "evaluations": sum(b.evaluations for b in latest),
+            "hurdle_stops": sum(b.hurdle_stops for b in latest),
+            "island": batch.island, "island_individuals": batch.individuals,
+            "island_best_fitness": batch.best_fitness, "island_mean_fitness": batch.mean_fitness,
+            "immigrants": batch.immigrants,
+        }  # fmt: skip
+
+    # ---- the loop
+
+    def _take(self, batch: Batch, seconds: float) -> None:
+        """A batch is back: log it and its candidates (unless it is a replay), keep its migrants."""
+        view = self.views[batch.island]
+        view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
+        self._check_batch_length(batch)
+        view.busy, view.individuals, view.latest = False, batch.individuals, batch
+        if batch.migrants is not None:
+            self.migrants[(batch.island, batch.individuals // self.migrate_every)] = batch.migrants
+        if batch.individuals <= view.logged:
+            return
+        view.logged = batch.individuals
+        view.immigrants += batch.immigrants
+        found = [Candidate.from_record({**record, "individuals": self.individuals, "seconds": seconds}, "island")
+                 for record in batch.candidates]  # fmt: skip
+        for candidate in found:
+            self.store.append_champion(candidate.to_record())
+        self.candidates += found
+        solved = solving_count(found, self.experiment.config["stop"]["select_fitness"])
+        if solved is not None:
+            self.solved_at = solved if self.solved_at is None else min(self.solved_at, solved)
+        if found:
+            self._choose_champion()
+        record = self._record(batch, seconds)
+        self.store.append_progress(record)
+        self.progress.update(record)
+
+    def _choose_champion(self) -> None:
+        self.champion = choose_champion(self.candidates, self.solved_at)
+
+    def _check_batch_length(self, batch: Batch) -> None:
+        """Warn once if batches are so short that calling the islands costs more than their work."""
+        if batch.seconds < self.pool.min_batch_seconds:
+            self._short_batches += 1
+            if self._short_batches == 10 * self.count:
+                self.progress.message(
+                    f"note: batches of {self.experiment.config['report_every']:,} individuals take "
+                    f"{1000 * batch.seconds:.0f} ms, close to the cost of a call to a worker; a larger "
+                    "report_every would make the islands faster")  # fmt: skip
+
+    def _limit(self, island: int) -> int:
+        limit = self.budgets()[island]
+        return limit if self.solved_at is None else min(limit, self.solved_at)
+
+    def _submit(self, island: int) -> bool:
+        """Submit ``island``'s next batch if it has one and its migrants are in; True if submitted."""
+        view = self.views[island]
+        if view.busy or view.individuals >= self._limit(island):
+            return False
+        immigrants = None
+        if self.count > 1 and view.individuals > 0 and view.individuals % self.migrate_every == 0:
+            key = ((island - 1) % self.count, view.individuals // self.migrate_every)
+            if key not in self.migrants:
+                return False  # its predecessor has not reached this count yet
+            immigrants = self.migrants[key]
+        self.pool.submit(island, self._limit(island), immigrants)
+        view.busy = True
+        return True
+
+    def _lose(self, island: int, error: IslandLost) -> None:
+        """Rebuild a lost island from its snapshot; it replays what it had done since."""
+        view = self.views[island]
+        view.losses += 1
+        self.losses += 1
+        if view.losses > MAX_LOSSES:
+            raise ZeroError(f"island {island} was lost {view.losses} times (last: {error}); the run is "
+                            f"checkpointed: `zero run --resume --out {self.store.path}` continues it")  # fmt: skip
+        self.progress.message(f"island {island} lost ({error}); rebuilt from its snapshot at "
+                              f"{view.snapshot_individuals:,} individuals")  # fmt: skip
+        self.pool.rebuild(island, view.snapshot, str(self.store.path / "checkpoint"))
+        view.busy, view.individuals = False, view.snapshot_individuals
+
+    def _snapshot_idle(self) -> None:
+        """Snapshots of the islands that want one and have no batch in flight (the others are asked
+        when their batch is back, before their next one is submitted)."""
+        for i, view in enumerate(self.views):
+            if view.wants_snapshot and not view.busy:
+                try:
+                    view.snapshot = self.pool.snapshot(i)
+                    view.snapshot_individuals, view.wants_snapshot = view.individuals, False
+                except IslandLost as e:
+                    self._lose(i, e)
+
+    def _prune_migrants(self) -> None:
+        """Migrants can be needed again only by an island replaying from its snapshot."""
+        oldest = min(v.snapshot_individuals for v in self.views) // self.migrate_every
+        for key in [k for k in self.migrants if k[1] < oldest]:
+            del self.migrants[key]
+
+    def _stop_reason(self, seconds: float, interrupted: bool) -> str | None:
+        stop = self.experiment.config["stop"]
+        if self.solved_at is not None and all(v.individuals >= self._limit(i) for i, v in enumerate(self.views)):
+            return STOP_SOLVED
+        if all(v.individuals >= b for v, b in zip(self.views, self.budgets())):
+            return STOP_INDIVIDUALS
+        if stop["max_seconds"] is not None and seconds >= stop["max_seconds"]:
+            return STOP_SECONDS
+        if interrupted:
+            return STOP_INTERRUPTED
+        return None
+
+    def search(self) -> str:
+        """Evolve until a stop rule fires (checked before every batch too, so a finished run that
+        is resumed without a larger budget stops at once); returns the reason."""
+        cfg = self.experiment.config
+        started = time.perf_counter()
+        last_checkpoint = started
+        clock = lambda: self.seconds + time.perf_counter() - started  # noqa: E731
+        reason, checkpoint_due = None, False
+        with Interrupt() as interrupt, self.progress:
+            while True:
+                reason = reason or self._stop_reason(clock(), interrupt.requested)
+                if reason is None:
+                    for i in range(self.count):
+                        self._submit(i)
+                if not any(v.busy for v in self.views):
+                    break  # stopped, or every island is at its limit
+                island, batch = self.pool.wait()
+                if isinstance(batch, IslandLost):
+                    self._lose(island, batch)
+                    continue
+                self._take(batch, clock())
+                if not checkpoint_due and reason is None and time.perf_counter() - last_checkpoint >= cfg["checkpoint_seconds"]:
+                    checkpoint_due = True
+                    for view in self.views:
+                        view.wants_snapshot = True
+                if checkpoint_due:
+                    self._snapshot_idle()
+                    if not any(v.wants_snapshot for v in self.views):
+                        self.seconds, started = clock(), time.perf_counter()
+                        last_checkpoint, checkpoint_due = started, False
+                        self._prune_migrants()
+                        self._checkpoint()
+            reason = reason or self._stop_reason(clock(), interrupt.requested)
+        if reason is None:
+            raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
+        self.seconds = clock()
+        for view in self.views:
+            view.wants_snapshot = True
+        self._snapshot_idle()
+        self._checkpoint()
+        return reason
+
+    def finish(self, reason: str) -> Outcome:
+        """Pick the champion (the recorded candidates and each island's current best) and score it
+        on the final tasks; writes ``final.json``."""
+        unlogged = []  # each island's best of an unfinished batch: scored, not recorded
+        for i, view in enumerate(self.views):
+            if self.solved_at is not None and view.individuals > self.solved_at:
+                continue  # ran past the solving count: the rule would not count it anyway
+            try:
+                record = self.pool.candidate(i)
+            except IslandLost:
+                continue  # its logged candidates still count
+            if record is not None:
+                unlogged.append(Candidate.from_record({**record, "individuals": self.individuals, "seconds": self.seconds}, "island"))
+        champion = choose_champion(self.candidates + unlogged, self.solved_at)
+        final = None
+        if champion is not None:
+            final = self.experiment.evaluate(champion.program, self.experiment.tasks("final")).fitness
+        latest = [v.latest for v in self.views if v.latest is not None]
+        self.store.write_final({
+            "stopped": reason, "individuals": self.individuals, "seconds": round(self.seconds, 3),
+            "individuals_per_second": self.individuals / self.seconds if self.seconds > 0 else None,
+            "evaluations": sum(b.evaluations for b in latest) if latest else 0,
+            "fec_hit_rate": float(np.mean([b.fec_hit_rate for b in latest])) if latest else 0.0,
+            "workers": self.count, "islands": [{"individuals": v.individuals, "where": w, "lost": v.losses, "immigrants": v.immigrants}
+                                               for v, w in zip(self.views, self.pool.where())],
+            "workers_lost": self.losses,
+            "search_fitness": None if champion is None else champion.search_fitness,
+            "select_fitness": None if champion is None else champion.select_fitness,
+            "final_fitness": final,
+            "champion": None if champion is None else champion.to_record(),
+        })  # fmt: skip
+        return Outcome(reason, self.individuals, self.seconds, champion, final, self.store.path)
+
+
+def open_pool(experiment: Experiment, workers: int | None = None, address: str | None = None,
+              dashboard: bool = False) -> tuple[Experiment, IslandPool]:  # fmt: skip
+    """The experiment with ``islands.count`` resolved (``workers``, else the config's, else one per
+    CPU of this machine or of the cluster at ``address``) and the pool to run its islands: this
+    process for one island on this machine, Ray otherwise (started here unless ``address``; with
+    ``dashboard``, its dashboard on 127.0.0.1)."""
+    count = workers or experiment.config["islands"]["count"]
+    if count == 1 and address is None:
+        experiment = experiment.with_overrides(**{"islands.count": 1})
+        return experiment, LocalIslands(experiment, 1)
+    from zero.search import ray_pool  # imports Ray: only when islands run as Ray actors
+
+    cpus = ray_pool.connect(address, count, dashboard)
+    experiment = experiment.with_overrides(**{"islands.count": count or cpus})
+    return experiment, ray_pool.RayIslands(experiment, experiment.config["islands"]["count"])
+
+
+def run(experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None,
+        pool: IslandPool | None = None) -> Outcome:  # fmt: skip
+    """Search, then the final evaluation (see :class:`Run`)."""
+    r = Run(experiment, run_dir, resume=resume, progress=progress, pool=pool)
+    reason = r.search()
+    return r.finish(reason)

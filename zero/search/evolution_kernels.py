@@ -1,0 +1,160 @@
+"""The compiled search loop: regularized evolution over batches of individuals, never leaving numba.
+
+A template specialized per feature size like :mod:`zero.interpreter.kernels` (see
+:func:`zero.search.evolution.compile_search_for`): it calls that F's ``evaluate_task`` directly, so the hot
+loop select → mutate → fingerprint → FEC → evaluate (with hurdle) → replace runs without crossing
+into Python; Python is visited once per batch to report, checkpoint and stop (docs/architecture.md).
+
+Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1; reference
+``regularized_evolution.cc``):
+
+- *Initialisation* (the first ``population`` individuals of an experiment): slot ``k`` gets the
+  template program (no-op or hand-written), redrawn at random when ``random_init`` is set.
+- *Evolution*: a tournament of ``tournament`` slots drawn uniformly with replacement, the fittest
+  wins (the first drawn on ties); with probability ``mutation_probability`` the winner's copy is
+  mutated (:mod:`zero.search.mutation_kernels`); the child overwrites the oldest slot (slots are replaced
+  in round-robin order, so the oldest is next).
+- *Fitness* (:func:`_fitness`): the FEC fingerprint is looked up first; on a miss the program is
+  evaluated on the search tasks, combined by mean or median. With hurdles on and the population
+  full, the first ``hurdle_tasks`` tasks are evaluated first; a program whose fitness there is below
+  the current hurdle (a percentile of the population's distinct fitness values, set by Python at
+  fixed individual counts) keeps that partial fitness and skips the rest (the paper's progressive
+  dynamic hurdles, §3.2).
+- The experiment's best individual (highest fitness, first found on ties) is kept in ``best_*``.
+
+Every random draw comes from the splitmix64 stream ``state.rng``; together with the FEC arrays the
+state (:class:`zero.search.evolution.State`) determines the rest of the run, which makes runs reproducible
+and resumable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zero.interpreter.common import combine
+from zero.interpreter.jit import compiled
+from zero.interpreter.kernels import evaluate_task, scratch_memory  # specialized
+from zero.interpreter.splitmix_kernels import uniform
+from zero.search.fec import fold, fold_prediction, insert, lookup
+from zero.search.mutation_kernels import copy_program, mutate, randomize_algorithm
+
+FEATURE_SIZE = 4  # specialized
+F = FEATURE_SIZE
+
+# counters (int64) and figures (float64) of the state; zero.search.evolution names them for Python
+INDIVIDUALS, EXPERIMENT_INDIVIDUALS, FILLED, NEXT_SLOT, EVALUATIONS, HURDLE_STOPS = range(6)
+BEST_FITNESS, HURDLE = range(2)
+
+
+@compiled
+def fingerprint(code, data, bounds, mem, trace, tasks, settings):
+    """The FEC key of a program: its predictions on every task's short prefix (see zero.search.fec)."""
+    s, v, m, mf, tv, tm, prng = mem
+    n_train = min(settings.fec_train, tasks.x_train.shape[1])
+    n_valid = min(settings.fec_valid, tasks.x_valid.shape[1])
+    h = fold(fold(np.uint64(0), n_train), n_valid)
+    for t in range(tasks.x_train.shape[0]):
+        trace[:] = np.nan
+        evaluate_task(
+            code, data, bounds, s, v, m, mf, tv, tm, prng,
+            tasks.x_train[t], tasks.y_train[t], tasks.x_valid[t], tasks.y_valid[t], tasks.orders[t],
+            tasks.rng_seeds[t], settings.classification, settings.max_abs_error, n_train, n_valid, 1, trace,
+        )  # fmt: skip
+        h = fold(h, t)
+        for k in range(n_train + n_valid):
+            h = fold_prediction(h, trace[k])
+    return h
+
+
+@compiled
+def evaluate_range(code, data, bounds, mem, tasks, settings, first, last, per_task):
+    """``per_task[t]`` = fitness on search task t, for t in [first, last)."""
+    s, v, m, mf, tv, tm, prng = mem
+    no_trace = np.empty(0)
+    for t in range(first, last):
+        per_task[t] = evaluate_task(
+            code, data, bounds, s, v, m, mf, tv, tm, prng,
+            tasks.x_train[t], tasks.y_train[t], tasks.x_valid[t], tasks.y_valid[t], tasks.orders[t],
+            tasks.rng_seeds[t], settings.classification, settings.max_abs_error,
+            tasks.x_train.shape[1], tasks.x_valid.shape[1], tasks.orders.shape[1], no_trace,
+        )  # fmt: skip
+
+
+@compiled
+def _fitness(code, data, bounds, state, cache, mem, trace, found, per_task, tasks, settings):
+    key = np.uint64(0)
+    if settings.fec:
+        key = fingerprint(code, data, bounds, mem, trace, tasks, settings)
+        fitness = lookup(cache, key, found)
+        if found[0]:
+            return fitness
+    n_tasks = tasks.x_train.shape[0]
+    done = n_tasks
+    if settings.hurdle_tasks > 0 and state.counters[FILLED] >= settings.population:
+        done = min(settings.hurdle_tasks, n_tasks)
+        evaluate_range(code, data, bounds, mem, tasks, settings, 0, done, per_task)
+        if combine(per_task[:done], settings.median) < state.figures[HURDLE]:
+            state.counters[HURDLE_STOPS] += 1
+        else:
+            evaluate_range(code, data, bounds, mem, tasks, settings, done, n_tasks, per_task)
+            done = n_tasks
+    else:
+        evaluate_range(code, data, bounds, mem, tasks, settings, 0, n_tasks, per_task)
+    state.counters[EVALUATIONS] += 1
+    fitness = combine(per_task[:done], settings.median)
+    if settings.fec:
+        insert(cache, key, fitness)
+    return fitness
+
+
+@compiled
+def _tournament(state, settings):
+    rng = state.rng
+    population = settings.population
+    best = int(uniform(rng) * population)
+    for _ in range(1, settings.tournament):
+        k = int(uniform(rng) * population)
+        if state.fitness[k] > state.fitness[best]:
+            best = k
+    return best
+
+
+@compiled
+def evolve(state, cache, space, tasks, settings, n_individuals):
+    """Run ``n_individuals`` more individuals of the experiment; returns how many ran."""
+    mem = scratch_memory(settings.n_scalars, settings.n_vectors, settings.n_matrices)
+    capacity = state.code.shape[1]
+    child_code = np.zeros((capacity, 4), dtype=np.int32)
+    child_data = np.zeros((capacity, 3))
+    child_bounds = np.zeros(4, dtype=np.int64)
+    trace = np.empty(settings.fec_train + settings.fec_valid)
+    per_task = np.zeros(tasks.x_train.shape[0])
+    found = np.zeros(1, dtype=np.bool_)
+    counters = state.counters
+    for _ in range(n_individuals):
+        if counters[FILLED] < settings.population:
+            slot = counters[FILLED]
+            copy_program(state.template_code, state.template_data, state.template_bounds, child_code, child_data, child_bounds)
+            if settings.random_init:
+                randomize_algorithm(child_code, child_data, child_bounds, space, state.rng)
+        else:
+            slot = counters[NEXT_SLOT]
+            parent = _tournament(state, settings)
+            if uniform(state.rng) < settings.mutation_probability:
+                mutate(state.code[parent], state.data[parent], state.bounds[parent],
+                       child_code, child_data, child_bounds, space, state.rng)  # fmt: skip
+            else:
+                copy_program(state.code[parent], state.data[parent], state.bounds[parent], child_code, child_data, child_bounds)
+        fitness = _fitness(child_code, child_data, child_bounds, state, cache, mem, trace, found, per_task, tasks, settings)
+        copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
+        state.fitness[slot] = fitness
+        if counters[FILLED] < settings.population:
+            counters[FILLED] += 1
+        else:
+            counters[NEXT_SLOT] = (slot + 1) % settings.population
+        if fitness > state.figures[BEST_FITNESS]:
+            state.figures[BEST_FITNESS] = fitness
+            copy_program(child_code, child_data, child_bounds, state.best_code, state.best_data, state.best_bounds)
+        counters[INDIVIDUALS] += 1
+        counters[EXPERIMENT_INDIVIDUALS] += 1
+    return n_individuals

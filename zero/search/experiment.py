@@ -1,0 +1,256 @@
+"""Experiments: what a search run does (``experiments/*.yaml``), read strictly.
+
+An experiment names a search space, the task family, the three task sets of the reference's
+protocol (AutoML-Zero ``run_demo.sh``, paper §4): *search* tasks that evolution scores on, *select*
+tasks (unseen data) on which each new best candidate is re-scored to pick the champion and decide
+when to stop, and *final* tasks (unseen, held-out class pairs for the projected families) scored once
+at the end; then the evolution settings (P, T, U, mutation weights), the functional-equivalence
+cache, hurdles and the stopping rules.
+
+Every key has a default (:data:`SCHEMA` gives it with the reason); an unknown key, a wrong type or a
+bad value fails at load with the file, the key and the value (:class:`~zero.errors.ConfigError`).
+``Experiment.to_dict()`` is the resolved config a run directory stores; loading it again gives the
+same experiment.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from zero.errors import ConfigError, ProgramError
+from zero.lang import space as spaces
+from zero.lang.generator import noop_program
+from zero.lang.handwritten import HANDWRITTEN
+from zero.lang.program import COMPONENTS, Instruction, Program
+from zero.lang.space import INITIAL_KINDS, SearchSpace
+from zero.schema import Field, at_least, one_of, read_yaml, validate
+from zero.search.mutation import DEMO_MUTATIONS, Mutator
+from zero.store import RunDir
+from zero.tasks import TaskSet, TaskSpec, make_tasks
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
+DEFAULT_EXPERIMENT = "linear_regression"
+
+
+def _fraction(v: Any) -> str | None:
+    return None if 0.0 <= v <= 1.0 else "must lie in [0, 1]"
+
+
+def _phase(num_tasks: int, num_train: int, num_valid: int, *, seed: int, held_out: bool = False) -> dict:
+    return {"num_tasks": num_tasks, "num_train": num_train, "num_valid": num_valid, "num_test": 100,
+            "epochs": 1, "seed": seed, "held_out": held_out}  # fmt: skip
+
+
+# The reference demo's task sets (run_demo.sh): the defaults of each phase's keys.
+PHASES = {
+    "search": _phase(10, 100, 100, seed=1000),
+    "select": _phase(100, 1000, 100, seed=2000),
+    "final": _phase(100, 1000, 100, seed=3000, held_out=True),
+}
+PHASE = {
+    "num_tasks": Field(int, doc="how many tasks", check=at_least(1)),
+    "num_train": Field(int, doc="training examples per task", check=at_least(1)),
+    "num_valid": Field(int, doc="validation examples per task (they score the program)", check=at_least(1)),
+    "num_test": Field(int, doc="test examples per task (reported, never used to choose)", check=at_least(1)),
+    "epochs": Field(int, doc="passes over the training examples", check=at_least(1)),
+    "seed": Field(int, doc="seed of the task data; fixed per phase so every run sees the same tasks", check=at_least(0)),
+    "held_out": Field(bool, False, "draw from the held-out class pairs / held-out seed stream"),
+}
+FEC = {
+    "enabled": Field(bool, True, "skip evaluating programs whose fingerprint was seen (paper §3.2)"),
+    "num_train": Field(int, 10, "training examples per task in the fingerprint run (reference: 10)", at_least(1)),
+    "num_valid": Field(int, 10, "validation examples per task in the fingerprint run (reference: 10)", at_least(1)),
+    "capacity": Field(int, 100_000, "fingerprints kept, least recently used dropped (reference: 100k)", at_least(1)),
+    "forget_every": Field(int, 100, "re-evaluate an entry after this many hits (reference: 100)", at_least(1)),
+}
+HURDLES = {
+    "enabled": Field(bool, False, "progressive dynamic hurdles (paper §3.2; not in the reference code)"),
+    "num_tasks": Field(int, 1, "tasks evaluated before the hurdle is checked", at_least(1)),
+    "percentile": Field(float, 75.0, "hurdle = this percentile of the population's distinct fitness values",
+                        lambda v: None if 0 <= v <= 100 else "must lie in [0, 100]"),
+}
+STOP = {
+    "select_fitness": Field((float, type(None)), 0.9999, "stop once a champion's select fitness exceeds this (null: never)",
+                            lambda v: None if v is None or math.isfinite(v) else "must be a finite number or null"),
+    "max_individuals": Field(int, 20_000_000, "budget: individuals evaluated in the whole run", at_least(1)),
+    "max_seconds": Field((float, type(None)), None, "budget: wall-clock seconds of search (null: none)",
+                         lambda v: None if v is None or (math.isfinite(v) and v > 0) else "must be a finite number > 0 or null"),
+}
+ISLANDS = {
+    "count": Field((int, type(None)), None, "populations evolving in parallel, one per worker process "
+                   "(null: one per CPU of the machine or cluster; `zero run --workers N` sets it)",
+                   lambda v: None if v is None or v >= 1 else "must be at least 1 or null"),
+    "migrate_every": Field(int, 50_000, "individuals per island between migrations (a multiple of report_every)", at_least(1)),
+    "migrants": Field(int, 50, "fittest individuals each island sends to the next one in a ring (at most its population)",
+                      at_least(0)),
+    "replace": Field(str, "oldest", "slots the migrants overwrite: oldest (they join as the youngest, like "
+                     "children) or worst", one_of("oldest", "worst")),
+}
+SCHEMA = {
+    "description": Field(str, "", "free text shown by `zero inspect`"),
+    "search_space": Field(str, "demo", "a shipped space's name or a YAML path (relative to this file)"),
+    "initial": Field((str, type(None)), None, "initial programs: null = the space's choice, or " + ", ".join(INITIAL_KINDS),
+                     lambda v: None if v is None or v in INITIAL_KINDS else f"must be one of {', '.join(INITIAL_KINDS)}"),
+    "seed": Field(int, 0, "seed of the search (--seed overrides); same seed and config, same champion", at_least(0)),
+    "family": Field(str, "linear", "task family (zero.tasks.FAMILIES)"),
+    "feature_size": Field(int, 4, "F: features per example, the size of vectors and matrices", at_least(1)),
+    "params": Field(dict, {}, "family-specific task parameters"),
+    "search": Field(dict, {}, "tasks evolution scores on (keys missing here come from PHASES)"),
+    "select": Field(dict, {}, "unseen tasks that pick the champion and decide when to stop"),
+    "final": Field(dict, {}, "unseen tasks scored once at the end"),
+    "combine": Field(str, "mean", "how per-task fitness is combined", one_of("mean", "median")),
+    "max_abs_error": Field(float, 100.0, "a prediction further than this from its label ends the task at 0",
+                           lambda v: None if v > 0 else "must be > 0"),
+    "population": Field(int, 1000, "P: individuals alive (reference demo: 1000)", at_least(2)),
+    "tournament": Field(int, 10, "T: tournament size (reference: 10)", at_least(1)),
+    "mutation_probability": Field(float, 0.9, "U: chance a child is mutated (reference: 0.9)", _fraction),
+    "mutations": Field(dict, dict(DEMO_MUTATIONS), "mutation types and their weights (zero.search.mutation.MUTATIONS)"),
+    "fec": Field(dict, {}, "functional-equivalence cache"),
+    "hurdles": Field(dict, {}, "progressive dynamic hurdles"),
+    "restart_every": Field(int, 1_000_000, "individuals per experiment before a fresh population "
+                           "(the reference restarts too); 0 = never", at_least(0)),
+    "stop": Field(dict, {}, "when the run ends"),
+    "islands": Field(dict, {}, "parallel populations and migration between them (paper §4.2)"),
+    "report_every": Field(int, 10_000, "individuals per batch: progress line, select check, hurdle update", at_least(1)),
+    "checkpoint_seconds": Field(float, 60.0, "seconds between checkpoints (also written on stop and Ctrl-C)",
+                                lambda v: None if v > 0 else "must be > 0"),
+}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A resolved experiment; ``config`` is the full mapping with every default filled in."""
+
+    name: str
+    source: str  # the file it came from, named in errors
+    config: dict[str, Any]
+    space: SearchSpace
+    mutator: Mutator
+
+    # ---- loading
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any], source: str, name: str = "", base: Path | None = None) -> Experiment:
+        cfg = validate(dict(data), SCHEMA, source)
+        for key, schema in (("fec", FEC), ("hurdles", HURDLES), ("stop", STOP), ("islands", ISLANDS)):
+            cfg[key] = validate(cfg[key], schema, source, prefix=f"{key}.")
+        for key, defaults in PHASES.items():
+            cfg[key] = validate({**defaults, **cfg[key]}, PHASE, source, prefix=f"{key}.")
+        space, cfg["search_space"] = _load_space(cfg["search_space"], source, base)
+        if cfg["restart_every"] and cfg["restart_every"] < cfg["population"]:
+            raise ConfigError(source, "restart_every", cfg["restart_every"],
+                              f"must be 0 (never) or at least the population ({cfg['population']}): "
+                              "a restart before the population is full would never evolve")  # fmt: skip
+        if cfg["hurdles"]["enabled"] and cfg["hurdles"]["num_tasks"] >= cfg["search"]["num_tasks"]:
+            raise ConfigError(source, "hurdles.num_tasks", cfg["hurdles"]["num_tasks"],
+                              f"must be below search.num_tasks ({cfg['search']['num_tasks']}): the hurdle is "
+                              "checked after these tasks, before the rest")  # fmt: skip
+        islands = cfg["islands"]
+        if islands["migrate_every"] % cfg["report_every"]:
+            raise ConfigError(source, "islands.migrate_every", islands["migrate_every"],
+                              f"must be a multiple of report_every ({cfg['report_every']}): islands meet at batch ends")
+        mutator = Mutator.from_config(space, cfg["mutations"], source)
+        experiment = Experiment(name or Path(source).stem, source, cfg, space, mutator)
+        for phase in ("search", "select", "final"):
+            experiment.task_spec(phase).validate(f"{source} ({phase})")
+        experiment.initial_program()  # a hand-written start that does not fit fails now
+        return experiment
+
+    @staticmethod
+    def load(name_or_path: str | Path) -> Experiment:
+        """A shipped experiment by name (``linear_regression``) or a YAML file by path."""
+        path = Path(name_or_path)
+        if path.suffix not in (".yaml", ".yml"):
+            path = EXPERIMENTS_DIR / f"{name_or_path}.yaml"
+            if not path.exists():
+                known = ", ".join(sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.yaml")))
+                raise ConfigError(str(name_or_path), "<experiment>", str(name_or_path), f"no such experiment; shipped: {known}")
+        return Experiment.from_dict(read_yaml(path), str(path), path.stem, path.parent)
+
+    @staticmethod
+    def of_run(run_dir: str | Path) -> Experiment:
+        """The experiment a run directory was started with (its ``config.yaml``, as resolved then,
+        with the overrides of its latest session)."""
+        store = RunDir(run_dir)
+        return Experiment.from_dict(store.read_config(), str(store.path / RunDir.CONFIG), name=store.path.name)
+
+    def with_overrides(self, **overrides: Any) -> Experiment:
+        """The same experiment with top-level keys (``seed=3``) or ``stop.max_individuals``-style
+        dotted keys replaced; validated again."""
+        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
+        for key, value in overrides.items():
+            head, _, tail = key.partition(".")
+            if tail:
+                data[head][tail] = value
+            else:
+                data[head] = value
+        return Experiment.from_dict(data, self.source, self.name, Path(self.source).parent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
+
+    # ---- what it implies
+
+    @property
+    def seed(self) -> int:
+        return self.config["seed"]
+
+    def task_spec(self, phase: str) -> TaskSpec:
+        c, p = self.config, self.config[phase]
+        return TaskSpec(c["family"], c["feature_size"], p["num_train"], p["num_valid"], p["num_test"], p["epochs"], c["params"])
+
+    def tasks(self, phase: str) -> TaskSet:
+        """The task set of ``phase`` (search, select or final), generated from its fixed seed."""
+        p = self.config[phase]
+        return make_tasks(self.task_spec(phase), p["num_tasks"], p["seed"], held_out=p["held_out"], source=f"{self.source} ({phase})")
+
+    def evaluate(self, program: Program, tasks: TaskSet):
+        """``program`` scored on ``tasks`` the way this experiment scores (its ``combine`` and
+        ``max_abs_error``): a :class:`zero.interpreter.evaluator.Evaluation`."""
+        from zero.interpreter.evaluator import evaluate  # compiles kernels: imported only when scoring
+
+        return evaluate(program, tasks, combine_by=self.config["combine"], max_abs_error=self.config["max_abs_error"])
+
+    def initial_kind(self) -> str:
+        return self.config["initial"] or self.space.initial
+
+    def initial_program(self) -> Program:
+        """The template every initial individual starts from: no-ops at the init sizes (redrawn at
+        random for ``random``), or a hand-written program padded with no-ops to the minimum sizes."""
+        kind = self.initial_kind()
+        if kind in ("noop", "random"):
+            return noop_program(self.space)
+        try:
+            program = HANDWRITTEN[kind](memory=self.space.memory)
+        except ProgramError as e:
+            raise ConfigError(self.source, "initial", kind, f"does not fit search space {self.space.name}: {e}") from None
+        noop = Instruction.make("no_op")
+        bodies = []
+        for name, c, body in zip(COMPONENTS, self.space.components(), program.components()):
+            if len(body) > c.max_size:
+                raise ConfigError(self.source, "initial", kind, f"{name} needs {len(body)} instructions; "
+                                  f"search space {self.space.name} allows at most {c.max_size}")  # fmt: skip
+            bodies.append(tuple(body) + (noop,) * max(0, c.min_size - len(body)))
+        return Program(*bodies, memory=self.space.memory)
+
+
+def _load_space(name: str, source: str, base: Path | None) -> tuple[SearchSpace, str]:
+    """The space and how the resolved config names it: a shipped name as is, a file by its
+    absolute path (so a run directory's config.yaml loads from anywhere)."""
+    if name.endswith((".yaml", ".yml")):
+        path = Path(name) if base is None or Path(name).is_absolute() else base / name
+        name = str(path.resolve())
+    try:
+        return spaces.load(name), name
+    except ConfigError as e:
+        if e.key == "<search space>":
+            raise ConfigError(source, "search_space", name, e.problem) from None
+        raise
+
+
+def load(name_or_path: str | Path | None = None) -> Experiment:
+    """:meth:`Experiment.load`, the default experiment when ``None``."""
+    return Experiment.load(DEFAULT_EXPERIMENT if name_or_path is None else name_or_path)

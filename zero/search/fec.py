@@ -1,0 +1,253 @@
+"""Functional-equivalence cache (FEC): skip evaluating programs that behave like one seen before.
+
+Real et al., "AutoML-Zero" (ICML 2020) §3.2 and the reference ``fec_cache.cc``/``fec_hashing.cc``:
+most mutations produce programs that compute the same function as a program already evaluated
+(dead code changed, ``a + b`` for ``b + a``, ...). Before a full evaluation each candidate is run on
+a short fixed prefix of every search task; the predictions it makes there are hashed into a
+*fingerprint*. If the fingerprint is in the cache, the cached fitness is used and the full
+evaluation is skipped.
+
+Contracts
+- Fingerprint (computed by the search kernel, see :mod:`zero.search.evolution_kernels`): per search task
+  ``t``, the program runs exactly as in its real evaluation (memory wiped, program RNG seeded with
+  the task's seed) but on the first ``num_train`` training examples, one epoch, then the first
+  ``num_valid`` validation examples; every prediction is folded into the hash with
+  :func:`fold_prediction`, and ``t`` and the prefix sizes with :func:`fold`. A prediction is
+  truncated to its top 32 mantissa bits (the paper's "truncated and hashed"), ``-0.0`` counts as
+  ``0.0`` and every NaN as one NaN, so rounding-level differences still hit. Programs computing the
+  same predictions on the prefix share a fingerprint (and may differ later: the cache is a
+  heuristic the paper measured to be worth it, not an identity).
+- The cache is an exact LRU map of ``capacity`` fingerprints → fitness. An entry found
+  ``forget_every`` times is dropped on that lookup, which then misses, so the program is
+  re-evaluated and stored again (reference ``forget_every``).
+- Everything lives in plain NumPy arrays (:class:`FecArrays`), so the compiled loop can use it
+  without Python, a checkpoint can store it, and the search is deterministic given its seed.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from zero.interpreter.jit import compiled
+from zero.lang.splitmix import GOLDEN, MIX1, MIX2
+
+# meta slots
+SIZE, HEAD, TAIL, FREE_COUNT, LOOKUPS, HITS, FORGET_EVERY, FRESH = range(8)
+NONE = -1
+
+_GOLDEN, _MIX1, _MIX2 = np.uint64(GOLDEN), np.uint64(MIX1), np.uint64(MIX2)  # the splitmix64 finalizer
+_S27, _S30, _S31 = np.uint64(27), np.uint64(30), np.uint64(31)
+_TRUNCATE = np.uint64(0xFFFFFFFFFFF00000)  # keep sign, exponent and the top 32 mantissa bits
+_NAN_KEY = np.uint64(0x7FF8000000000000)
+
+
+class FecArrays(NamedTuple):
+    """The cache's state. Node ``n`` holds ``keys[n] → values[n]`` with ``hits[n]`` lookups so far;
+    nodes chain per hash bucket (``chain``) and form the recency list (``newer``/``older``)."""
+
+    buckets: np.ndarray  # int64 [B], B a power of two: first node of the bucket's chain, or -1
+    keys: np.ndarray  # uint64 [C]
+    values: np.ndarray  # float64 [C]
+    hits: np.ndarray  # int64 [C]
+    chain: np.ndarray  # int64 [C]: next node in the same bucket, or -1
+    newer: np.ndarray  # int64 [C]: toward the most recently used node, or -1
+    older: np.ndarray  # int64 [C]: toward the least recently used node, or -1
+    free: np.ndarray  # int64 [C]: stack of node ids released by forgetting
+    meta: np.ndarray  # int64 [8]: SIZE, HEAD (most recent), TAIL (least recent), FREE_COUNT,
+    #                   LOOKUPS, HITS, FORGET_EVERY, FRESH (nodes never used yet start here)
+
+
+def new_cache(capacity: int, forget_every: int) -> FecArrays:
+    """An empty cache of ``capacity`` entries (>= 1) whose entries are forgotten after
+    ``forget_every`` hits (>= 1)."""
+    if capacity < 1 or forget_every < 1:
+        raise ValueError(f"capacity and forget_every must be >= 1, got {capacity}, {forget_every}")
+    buckets = 1 << max(1, int(2 * capacity - 1).bit_length())
+    meta = np.array([0, NONE, NONE, 0, 0, 0, forget_every, 0], dtype=np.int64)
+    return FecArrays(
+        np.full(buckets, NONE, np.int64), np.zeros(capacity, np.uint64), np.zeros(capacity),
+        np.zeros(capacity, np.int64), np.full(capacity, NONE, np.int64), np.full(capacity, NONE, np.int64),
+        np.full(capacity, NONE, np.int64), np.zeros(capacity, np.int64), meta,
+    )  # fmt: skip
+
+
+def hit_rate(cache: FecArrays) -> float:
+    """Share of lookups answered from the cache (0 when none was made)."""
+    lookups = int(cache.meta[LOOKUPS])
+    return int(cache.meta[HITS]) / lookups if lookups else 0.0
+
+
+# ---- hashing ----------------------------------------------------------------------------------
+
+
+@compiled
+def fold(h, x):
+    """``h`` with the 64-bit word ``x`` mixed in (splitmix64's finalizer)."""
+    z = (h ^ np.uint64(x)) + _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@compiled
+def fold_prediction(h, p):
+    """``h`` with prediction ``p`` mixed in, truncated as the module docstring says."""
+    if p != p:
+        return fold(h, _NAN_KEY)
+    bits = np.array([p + 0.0]).view(np.uint64)[0]  # + 0.0 turns -0.0 into 0.0
+    return fold(h, bits & _TRUNCATE)
+
+
+# ---- the LRU map ------------------------------------------------------------------------------
+
+
+@compiled
+def _bucket(cache, key):
+    return np.int64(key & np.uint64(cache.buckets.shape[0] - 1))
+
+
+@compiled
+def _find(cache, key):
+    n = cache.buckets[_bucket(cache, key)]
+    while n != NONE and cache.keys[n] != key:
+        n = cache.chain[n]
+    return n
+
+
+@compiled
+def _unlink_recency(cache, n):
+    meta = cache.meta
+    if cache.newer[n] != NONE:
+        cache.older[cache.newer[n]] = cache.older[n]
+    else:
+        meta[HEAD] = cache.older[n]
+    if cache.older[n] != NONE:
+        cache.newer[cache.older[n]] = cache.newer[n]
+    else:
+        meta[TAIL] = cache.newer[n]
+    cache.newer[n] = NONE
+    cache.older[n] = NONE
+
+
+@compiled
+def _push_recent(cache, n):
+    meta = cache.meta
+    cache.newer[n] = NONE
+    cache.older[n] = meta[HEAD]
+    if meta[HEAD] != NONE:
+        cache.newer[meta[HEAD]] = n
+    meta[HEAD] = n
+    if meta[TAIL] == NONE:
+        meta[TAIL] = n
+
+
+@compiled
+def _remove(cache, n):
+    """Take node ``n`` out of its bucket chain and the recency list; release it."""
+    b = _bucket(cache, cache.keys[n])
+    if cache.buckets[b] == n:
+        cache.buckets[b] = cache.chain[n]
+    else:
+        p = cache.buckets[b]
+        while cache.chain[p] != n:
+            p = cache.chain[p]
+        cache.chain[p] = cache.chain[n]
+    cache.chain[n] = NONE
+    _unlink_recency(cache, n)
+    cache.meta[SIZE] -= 1
+
+
+@compiled
+def lookup(cache, key, found):
+    """The cached fitness of ``key``; ``found[0]`` says whether there was one. A hit makes the
+    entry the most recent; its ``forget_every``-th hit removes it and counts as a miss."""
+    meta = cache.meta
+    meta[LOOKUPS] += 1
+    n = _find(cache, key)
+    if n == NONE:
+        found[0] = False
+        return 0.0
+    cache.hits[n] += 1
+    if cache.hits[n] >= meta[FORGET_EVERY]:
+        _remove(cache, n)
+        cache.free[meta[FREE_COUNT]] = n
+        meta[FREE_COUNT] += 1
+        found[0] = False
+        return 0.0
+    _unlink_recency(cache, n)
+    _push_recent(cache, n)
+    meta[HITS] += 1
+    found[0] = True
+    return cache.values[n]
+
+
+@compiled
+def insert(cache, key, value):
+    """Store ``key → value`` as the most recent entry (replacing an existing value), evicting the
+    least recently used entry when the cache is full."""
+    meta = cache.meta
+    n = _find(cache, key)
+    if n != NONE:
+        cache.values[n] = value
+        cache.hits[n] = 0
+        _unlink_recency(cache, n)
+        _push_recent(cache, n)
+        return
+    if meta[FREE_COUNT] > 0:
+        meta[FREE_COUNT] -= 1
+        n = cache.free[meta[FREE_COUNT]]
+    elif meta[FRESH] < cache.keys.shape[0]:
+        n = meta[FRESH]
+        meta[FRESH] += 1
+    else:
+        n = meta[TAIL]
+        _remove(cache, n)
+    b = _bucket(cache, key)
+    cache.keys[n] = key
+    cache.values[n] = value
+    cache.hits[n] = 0
+    cache.chain[n] = cache.buckets[b]
+    cache.buckets[b] = n
+    _push_recent(cache, n)
+    meta[SIZE] += 1
+
+
+def problem(cache: FecArrays) -> str | None:
+    """What makes ``cache`` unusable (indices out of range, inconsistent sizes), or None. The
+    compiled code trusts these indices, so arrays read from a file are checked first."""
+    C = cache.keys.shape[0]
+    if cache.buckets.shape[0] < 2 or cache.buckets.shape[0] & (cache.buckets.shape[0] - 1):
+        return "bucket count is not a power of two"
+    for name in ("buckets", "chain", "newer", "older"):
+        a = getattr(cache, name)
+        if a.size and (a.min() < NONE or a.max() >= C):
+            return f"{name} holds a node index outside [-1, {C})"
+    meta = cache.meta
+    if meta.shape[0] != 8 or not (0 <= meta[SIZE] <= C and 0 <= meta[FRESH] <= C and 0 <= meta[FREE_COUNT] <= C):
+        return f"meta {meta.tolist()} is out of range for capacity {C}"
+    if not (NONE <= meta[HEAD] < C and NONE <= meta[TAIL] < C) or meta[FORGET_EVERY] < 1:
+        return f"meta {meta.tolist()} is out of range for capacity {C}"
+    if meta[FREE_COUNT] and (cache.free[: meta[FREE_COUNT]].min() < 0 or cache.free[: meta[FREE_COUNT]].max() >= C):
+        return "free list holds a node index out of range"
+    if meta[SIZE] + meta[FREE_COUNT] != meta[FRESH]:
+        return f"meta {meta.tolist()}: size + released nodes != nodes handed out"
+    # every walk below is bounded, so a cycle is reported instead of looping forever
+    walked, n, previous = 0, int(meta[HEAD]), NONE
+    while n != NONE and walked <= C:
+        if cache.newer[n] != previous:
+            return "recency list links disagree"
+        walked, previous, n = walked + 1, n, int(cache.older[n])
+    if walked != meta[SIZE] or previous != meta[TAIL]:
+        return "recency list does not hold exactly the cached entries"
+    chained = 0
+    for b in range(cache.buckets.shape[0]):
+        n = int(cache.buckets[b])
+        while n != NONE and chained <= C:
+            if int(cache.keys[n]) & (cache.buckets.shape[0] - 1) != b:
+                return "an entry sits in the wrong bucket"
+            chained, n = chained + 1, int(cache.chain[n])
+    if chained != meta[SIZE]:
+        return "bucket chains do not hold exactly the cached entries"
+    return None

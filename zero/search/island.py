@@ -1,0 +1,162 @@
+"""One island of a search run: a population, its candidates and its migrants, with no I/O and no Ray.
+
+A run evolves ``islands.count`` populations (islands) side by side; :mod:`zero.search.driver` drives them,
+in this process or as Ray actors (:mod:`zero.search.ray_pool`), through the same few calls:
+:meth:`Island.advance` (one batch), :meth:`Island.candidate`, :meth:`Island.snapshot` and
+:meth:`Island.restore`.
+
+An island's life is a sequence of *batches* whose ends are fixed individual counts: multiples of
+``report_every``, restarts (every ``restart_every`` individuals) and the island's budget. At a batch
+end that is a multiple of ``report_every`` or a restart, the island's best program, if it improved,
+becomes a *candidate*: it is scored afresh on the search tasks and on the select tasks, and the
+driver picks the champion among all islands' candidates.
+
+Migration (paper §4.2 swaps programs between workers; here a ring, as in island models): at every
+multiple of ``islands.migrate_every`` an island hands out its ``islands.migrants`` fittest
+individuals (:class:`Migrants`); before its next batch it takes in those of its predecessor in the
+ring from the same count. They overwrite the oldest slots (they join as the youngest individuals, as
+children do) or, with ``replace: worst``, the least fit; they keep their fitness (every island scores
+on the same search tasks) and are not counted as individuals nor offered as candidates, since their
+own island already offered them.
+
+Determinism: an island's state depends only on its seed, its batch ends and the migrants it takes
+in, never on timing; so a run gives the same champion however its islands are scheduled, and an
+island rebuilt from a snapshot and replayed produces the same batches again (this is how a lost
+worker is recovered).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from zero.errors import ZeroError
+from zero.lang.program import Program
+from zero.search.evolution import Evolution, Migrants
+from zero.search.experiment import Experiment
+from zero.tasks import TaskSet
+
+
+def island_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """Island ``index``'s seed sequence: island 0 uses the run's seed as a single population does
+    (so one island reproduces a one-population run), the others independent children of it."""
+    return np.random.SeedSequence(seed) if index == 0 else np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+@dataclass
+class Batch:
+    """What one :meth:`Island.advance` reports back to the driver (small: no population)."""
+
+    island: int
+    individuals: int  # the island's count at the batch end
+    seconds: float  # compute time of the batch
+    best_fitness: float
+    mean_fitness: float | None
+    fec_hit_rate: float
+    evaluations: int
+    hurdle_stops: int
+    restarted: bool
+    immigrants: int  # migrants taken in at the batch's start
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # candidate records (see below)
+    migrants: Migrants | None = None  # set at multiples of islands.migrate_every
+
+
+def batch_end(individuals: int, experiment_individuals: int, config: dict, budget: int) -> int:
+    """The individual count where the batch starting at ``individuals`` ends."""
+    every = config["report_every"]
+    end = (individuals // every + 1) * every
+    if config["restart_every"]:
+        end = min(end, individuals + config["restart_every"] - experiment_individuals)
+    return min(end, budget)
+
+
+class Island:
+    """One population of a run (see the module docstring)."""
+
+    def __init__(self, experiment: Experiment, index: int, search_tasks: TaskSet | None = None,
+                 select_tasks: TaskSet | None = None):  # fmt: skip
+        self.experiment = experiment
+        self.index = index
+        self.evolution = Evolution(experiment, island_seed(experiment.seed, index), tasks=search_tasks)
+        self.select_tasks = select_tasks if select_tasks is not None else experiment.tasks("select")
+        self.candidate_fitness = -np.inf  # evolution fitness of the current experiment's last candidate
+
+    @property
+    def individuals(self) -> int:
+        return self.evolution.individuals
+
+    def warm_up(self) -> int:
+        """Compile (or load) the search loop before any timing; returns this process's id, which
+        tells the driver (and tests) where the island lives."""
+        self.evolution.warm_up()
+        return os.getpid()
+
+    # ---- one batch
+
+    def advance(self, budget: int, immigrants: Migrants | None = None) -> Batch:
+        """Take in ``immigrants`` (if any), then run to the next batch end (at most ``budget``)."""
+        cfg, evo = self.experiment.config, self.evolution
+        if immigrants is not None:
+            evo.receive(immigrants, cfg["islands"]["replace"])
+        if cfg["hurdles"]["enabled"] and evo.individuals % cfg["report_every"] == 0:
+            evo.update_hurdle(cfg["hurdles"]["percentile"])
+        started = time.perf_counter()
+        evo.run(batch_end(evo.individuals, evo.experiment_individuals, cfg, budget) - evo.individuals)
+        seconds = time.perf_counter() - started
+        restart = bool(cfg["restart_every"]) and evo.experiment_individuals >= cfg["restart_every"]
+        candidates = []
+        if evo.individuals % cfg["report_every"] == 0 or restart:
+            candidate = self.candidate()
+            if candidate is not None:
+                candidates.append(candidate)
+                self.candidate_fitness = candidate["evolution_fitness"]
+        fitness = evo.population_fitness()
+        batch = Batch(
+            self.index, evo.individuals, seconds, evo.best_fitness, float(fitness.mean()) if fitness.size else None,
+            evo.fec_hit_rate, evo.evaluations, evo.hurdle_stops, restart,
+            0 if immigrants is None else len(immigrants.fitness), candidates,
+        )  # fmt: skip
+        islands = cfg["islands"]
+        if islands["count"] != 1 and evo.individuals % islands["migrate_every"] == 0:
+            batch.migrants = evo.emigrants(islands["migrants"])  # before a restart empties the population
+        if restart:
+            evo.restart()
+            self.candidate_fitness = -np.inf
+        return batch
+
+    def candidate(self) -> dict[str, Any] | None:
+        """The current experiment's best as a candidate record if it improved since the last one:
+        scored afresh on the search and select tasks."""
+        evo = self.evolution
+        if not evo.best_fitness > self.candidate_fitness:
+            return None
+        program = evo.best_program()
+        return {
+            "island": self.index, "island_individuals": evo.individuals,
+            "search_fitness": self.score(program, evo.tasks), "select_fitness": self.score(program, self.select_tasks),
+            "evolution_fitness": evo.best_fitness, "program": program.to_dict(),
+        }  # fmt: skip
+
+    def score(self, program: Program, tasks: TaskSet) -> float:
+        return self.experiment.evaluate(program, tasks).fitness
+
+    # ---- snapshots
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue this island exactly (copies)."""
+        arrays = self.evolution.arrays()
+        arrays["island.candidate_fitness"] = np.array([self.candidate_fitness])
+        return arrays
+
+    def restore(self, arrays: dict[str, np.ndarray], source: str) -> None:
+        """Continue from :meth:`snapshot`'s arrays; a corrupt snapshot raises
+        :class:`~zero.errors.ZeroError` naming ``source``."""
+        candidate = arrays.get("island.candidate_fitness")
+        if candidate is None or candidate.shape != (1,) or candidate.dtype != np.float64:
+            raise ZeroError(f"{source}: checkpoint array island.candidate_fitness is missing or malformed")
+        self.evolution.load_arrays({k: v for k, v in arrays.items() if not k.startswith("island.")}, source)
+        self.candidate_fitness = float(candidate[0])
