@@ -38,7 +38,7 @@ class Interpreter(NamedTuple):
 
     feature_size: int
     run_component: Callable  # (code, data, start, end, s, v, m, m_flat, tmp_v, tmp_m, rng) -> count or UNKNOWN_OP
-    evaluate_task: Callable  # one task -> fitness
+    run_tasks: Callable  # a range of tasks, in given memory -> per-task fitness (written into `out`)
     evaluate_tasks: Callable  # every task of a set -> per-task fitness (written into `out`)
     module: ModuleType  # the specialized module itself
 
@@ -89,4 +89,4 @@ def compile_for(feature_size: int) -> Interpreter:
     if int(feature_size) < 1:
         raise ValueError(f"feature size must be >= 1, got {feature_size}")
     module = specialize(_template, int(feature_size))
-    return Interpreter(int(feature_size), module.run_component, module.evaluate_task, module.evaluate_tasks, module)
+    return Interpreter(int(feature_size), module.run_component, module.run_tasks, module.evaluate_tasks, module)

@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from zero.interpreter.common import MIN_FITNESS, TWO_OVER_PI, UNKNOWN_OP, max_, min_, sigmoid, std_
-from zero.interpreter.jit import compiled
+from zero.interpreter.jit import compiled, compiled_inline
 from zero.interpreter.splitmix_kernels import gaussian, uniform
 from zero.lang import ops
 
@@ -66,7 +66,7 @@ S_UNIFORM, V_UNIFORM, M_UNIFORM = ops.SCALAR_UNIFORM_SET, ops.VECTOR_UNIFORM_SET
 S_GAUSSIAN, V_GAUSSIAN, M_GAUSSIAN = ops.SCALAR_GAUSSIAN_SET, ops.VECTOR_GAUSSIAN_SET, ops.MATRIX_GAUSSIAN_SET
 
 
-@compiled
+@compiled_inline
 def run_component(code, data, start, end, s, v, m, mf, tv, tm, rng):
     for pc in range(start, end):
         op = code[pc, 0]
@@ -310,82 +310,109 @@ def run_component(code, data, start, end, s, v, m, mf, tv, tm, rng):
             return UNKNOWN_OP
     return end - start
 
+# The step run_tasks has just run (see its docstring).
+SETUP, TRAIN_PREDICT, TRAIN_LEARN, VALID_PREDICT = range(4)
+
+
 @compiled
-def evaluate_task(
+def run_tasks(
     code, data, bounds, s, v, m, mf, tv, tm, rng,
-    x_train, y_train, x_valid, y_valid, order, rng_seed,
-    classification, max_abs_error, n_train, n_valid, n_epochs, trace,
+    x_train, y_train, x_valid, y_valid, orders, rng_seeds, first, last,
+    classification, max_abs_error, n_train, n_valid, n_epochs, out, traces,
 ):  # fmt: skip
-    """Fitness of one program on one task; see the module docstring. ``n_train``/``n_valid``
-    limit the examples used (FEC runs a short prefix). If ``trace`` is non-empty, every
-    prediction made (train, then validation, per epoch) is written into it in order."""
-    s[:] = 0.0
-    v[:] = 0.0
-    m[:] = 0.0
-    rng[0] = np.uint64(rng_seed)
-    record = trace.shape[0] > 0
-    t = 0
-    run_component(code, data, bounds[0], bounds[1], s, v, m, mf, tv, tm, rng)
-    best = MIN_FITNESS
-    for epoch in range(n_epochs):
-        for k in range(n_train):
-            i = order[epoch, k]
-            for f in range(F):
-                v[0, f] = x_train[i, f]
-            s[0] = 0.0
-            run_component(code, data, bounds[1], bounds[2], s, v, m, mf, tv, tm, rng)
-            p = s[1]
-            if classification:
-                p = sigmoid(p)
-                s[1] = p
-            if record:
-                trace[t] = p
-                t += 1
-            if not abs(y_train[i] - p) <= max_abs_error:  # NaN fails this comparison too
-                return MIN_FITNESS
-            for f in range(F):
-                v[0, f] = x_train[i, f]
-            s[0] = y_train[i]
-            run_component(code, data, bounds[2], bounds[3], s, v, m, mf, tv, tm, rng)
-        # validation after the epoch; memory state carries on
-        squares = 0.0
-        correct = 0
-        fitness = MIN_FITNESS
-        ok = True
-        for k in range(n_valid):
-            for f in range(F):
-                v[0, f] = x_valid[k, f]
-            s[0] = 0.0
-            run_component(code, data, bounds[1], bounds[2], s, v, m, mf, tv, tm, rng)
-            p = s[1]
-            if classification:
-                p = sigmoid(p)
-                s[1] = p
-            if record:
-                trace[t] = p
-                t += 1
-            error = y_valid[k] - p
-            if not abs(error) <= max_abs_error:
-                ok = False
+    """``out[t]`` = the fitness of one program on task ``t`` of a task set, for ``t`` in
+    ``[first, last)``; see the module docstring. The program runs in the memory ``s .. rng``
+    (:func:`scratch_memory`), wiped per task. ``n_train``/``n_valid`` limit the examples used (the
+    FEC runs a short prefix). If ``traces`` has rows, ``traces[t]`` receives every prediction made
+    on task t (train, then validation, per epoch) in order; a broken-off run leaves the rest as is.
+
+    Speed: all tasks in one call, and per task one loop of *steps* (setup; per training example
+    predict, then learn; per validation example predict) around a single call of
+    :func:`run_component`, which numba inlines there; so neither an example nor a task costs a
+    function call or argument passing. ``v0`` is written once per example: programs never write it
+    (``zero.lang.ops.FIRST_OUTPUT_ADDRESS``), so learn sees the features predict saw."""
+    record = traces.shape[0] > 0
+    for task in range(first, last):
+        s[:] = 0.0
+        v[:] = 0.0
+        m[:] = 0.0
+        rng[0] = np.uint64(rng_seeds[task])
+        x, y, xv, yv, order = x_train[task], y_train[task], x_valid[task], y_valid[task], orders[task]
+        t = 0
+        best = MIN_FITNESS
+        step, start, end = SETUP, bounds[0], bounds[1]
+        epoch, k, i = 0, 0, 0
+        squares, correct, valid_ok = 0.0, 0, True
+        while True:
+            run_component(code, data, start, end, s, v, m, mf, tv, tm, rng)
+            if n_epochs <= 0:
                 break
-            squares = error * error if k == 0 else squares + error * error
-            if (p > 0.5) == (y_valid[k] > 0.5):
-                correct += 1
-        if ok and n_valid > 0:
-            if classification:
-                fitness = correct / n_valid
-            else:
-                fitness = 1.0 - TWO_OVER_PI * math.atan(math.sqrt(squares / n_valid))
-        if fitness > best:
-            best = fitness
-        if record:
-            t = (epoch + 1) * (n_train + n_valid)  # a broken-off validation leaves NaNs
-    return best
+            validating = step == VALID_PREDICT
+            if step == TRAIN_PREDICT or step == VALID_PREDICT:
+                p = s[1]
+                if classification:
+                    p = sigmoid(p)
+                    s[1] = p
+                if record:
+                    traces[task, t] = p
+                    t += 1
+                if step == TRAIN_PREDICT:
+                    if not abs(y[i] - p) <= max_abs_error:  # NaN fails this comparison too
+                        best = MIN_FITNESS
+                        break
+                    s[0] = y[i]
+                    step, start, end = TRAIN_LEARN, bounds[2], bounds[3]
+                    continue
+                error = yv[k] - p
+                if abs(error) <= max_abs_error:
+                    squares = error * error if k == 0 else squares + error * error
+                    if (p > 0.5) == (yv[k] > 0.5):
+                        correct += 1
+                    k += 1
+                else:  # a broken-off validation scores the epoch MIN_FITNESS
+                    valid_ok = False
+                    k = n_valid
+            elif step == TRAIN_LEARN:
+                k += 1
+            while True:  # the next step: the epoch's training examples, then validation, then the next epoch
+                if not validating and k < n_train:
+                    i = order[epoch, k]
+                    for f in range(F):
+                        v[0, f] = x[i, f]
+                    s[0] = 0.0
+                    step, start, end = TRAIN_PREDICT, bounds[1], bounds[2]
+                    break
+                if not validating:
+                    validating, k, squares, correct, valid_ok = True, 0, 0.0, 0, True
+                if k < n_valid:
+                    for f in range(F):
+                        v[0, f] = xv[k, f]
+                    s[0] = 0.0
+                    step, start, end = VALID_PREDICT, bounds[1], bounds[2]
+                    break
+                fitness = MIN_FITNESS  # the epoch is over; memory state carries on into the next
+                if valid_ok and n_valid > 0:
+                    if classification:
+                        fitness = correct / n_valid
+                    else:
+                        fitness = 1.0 - TWO_OVER_PI * math.atan(math.sqrt(squares / n_valid))
+                if fitness > best:
+                    best = fitness
+                epoch += 1
+                if record:
+                    t = epoch * (n_train + n_valid)  # a broken-off validation leaves NaNs
+                if epoch >= n_epochs:
+                    break
+                validating, k = False, 0
+            if epoch >= n_epochs:
+                break
+        out[task] = best
+
 
 @compiled
 def scratch_memory(n_scalars, n_vectors, n_matrices):
-    """The memory a program runs in, allocated once and reused for every task (``evaluate_task``
-    wipes it): ``(s, v, m, mf, tv, tm, rng)`` — scalars, vectors, matrices (at least one, so the
+    """The memory a program runs in, allocated once and reused for every task (``run_tasks``
+    wipes it per task): ``(s, v, m, mf, tv, tm, rng)`` — scalars, vectors, matrices (at least one, so the
     arrays have a shape), the same matrices flattened row-major for elementwise ops (a view of
     ``m``), a temporary vector and matrix, and the program's random state. The one place this
     tuple is built; every caller unpacks it in this order."""
@@ -400,15 +427,8 @@ def evaluate_tasks(
     x_train, y_train, x_valid, y_valid, orders, rng_seeds,
     classification, max_abs_error, n_train, n_valid, n_epochs, out, traces,
 ):  # fmt: skip
-    """``out[t]`` = fitness on task t, for every task; ``traces[t]`` as in evaluate_task when
-    ``traces`` has rows (pass a (0, 0) array for none)."""
+    """``out[t]`` = fitness on task t, for every task, in fresh memory of the given sizes;
+    ``traces`` as in :func:`run_tasks` (pass a (0, 0) array for none)."""
     s, v, m, mf, tv, tm, rng = scratch_memory(n_scalars, n_vectors, n_matrices)
-    no_trace = np.empty(0)
-    for t in range(x_train.shape[0]):
-        trace = traces[t] if traces.shape[0] > 0 else no_trace
-        out[t] = evaluate_task(
-            code, data, bounds, s, v, m, mf, tv, tm, rng,
-            x_train[t], y_train[t], x_valid[t], y_valid[t], orders[t], rng_seeds[t],
-            classification, max_abs_error, n_train, n_valid, n_epochs, trace,
-        )  # fmt: skip
-
+    run_tasks(code, data, bounds, s, v, m, mf, tv, tm, rng, x_train, y_train, x_valid, y_valid, orders, rng_seeds,
+              0, x_train.shape[0], classification, max_abs_error, n_train, n_valid, n_epochs, out, traces)  # fmt: skip

@@ -38,7 +38,8 @@ from zero.search.mutation_kernels import space_arrays
 from zero.tasks import TaskSet
 
 _K = _template
-_IMPORT = "from zero.interpreter.kernels import evaluate_task, scratch_memory  # specialized"
+_NO_PROFILE = np.zeros(0, np.uint64)  # profiling off
+_IMPORT = "from zero.interpreter.kernels import run_tasks, scratch_memory  # specialized"
 
 
 class Settings(NamedTuple):
@@ -100,7 +101,7 @@ class Migrants(NamedTuple):
 def compile_search_for(feature_size: int) -> ModuleType:
     """The search loop compiled for feature size F (cached on disk like the interpreter)."""
     kernels = compile_for(feature_size).module
-    return specialize(_template, feature_size, {_IMPORT: f"from {kernels.__name__} import evaluate_task, scratch_memory  # specialized"})
+    return specialize(_template, feature_size, {_IMPORT: f"from {kernels.__name__} import run_tasks, scratch_memory  # specialized"})
 
 
 def seed_state(seed: int | np.random.SeedSequence) -> int:
@@ -160,14 +161,22 @@ class Evolution:
         """Evaluate ``n`` more individuals (initial ones first, then children); returns ``n``."""
         if n <= 0:
             return 0
-        return int(self.kernels.evolve(self.state, self.cache, self.space, self.search_tasks, self.settings, int(n)))
+        return int(self.kernels.evolve(self.state, self.cache, self.space, self.search_tasks, self.settings, int(n), _NO_PROFILE))
+
+    def profile(self, n: int) -> np.ndarray:
+        """As :meth:`run`, and return the CPU cycles spent in each stage of the loop
+        (:data:`zero.search.evolution_kernels.STAGES`); the state advances exactly as with ``run``."""
+        cycles = np.zeros(len(_K.STAGES), np.uint64)
+        if n > 0:
+            self.kernels.evolve(self.state, self.cache, self.space, self.search_tasks, self.settings, int(n), cycles)
+        return cycles
 
     def warm_up(self) -> None:
         """Compile (or load from the cache) the search loop by running one individual on a copy of
         the state, so that timing starts after it; the state itself is untouched."""
         state = State(*(a.copy() for a in self.state))
         cache = fec_.FecArrays(*(a.copy() for a in self.cache))
-        self.kernels.evolve(state, cache, self.space, self.search_tasks, self.settings, 1)
+        self.kernels.evolve(state, cache, self.space, self.search_tasks, self.settings, 1, _NO_PROFILE)
 
     def restart(self) -> None:
         """Start a new experiment: a fresh initial population; the random stream, the counters of
@@ -251,8 +260,10 @@ class Evolution:
             raise ProgramError(f"program memory {tuple(program.memory)} != search space memory {tuple(self.experiment.space.memory)}")
         mem = self.kernels.scratch_memory(self.settings.n_scalars, self.settings.n_vectors, self.settings.n_matrices)
         encoded = encode(program)
-        trace = np.empty(self.settings.fec_train + self.settings.fec_valid)
-        return int(self.kernels.fingerprint(encoded.code, encoded.data, encoded.bounds, mem, trace, self.search_tasks, self.settings))
+        traces = np.empty((self.tasks.num_tasks, self.settings.fec_train + self.settings.fec_valid))
+        per_task = np.empty(self.tasks.num_tasks)
+        return int(self.kernels.fingerprint(encoded.code, encoded.data, encoded.bounds, mem, traces, per_task,
+                                            self.search_tasks, self.settings))  # fmt: skip
 
     def population_fitness(self) -> np.ndarray:
         return self.state.fitness[: int(self.state.counters[_K.FILLED])].copy()

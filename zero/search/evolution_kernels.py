@@ -1,7 +1,7 @@
 """The compiled search loop: regularized evolution over batches of individuals, never leaving numba.
 
 A template specialized per feature size like :mod:`zero.interpreter.kernels` (see
-:func:`zero.search.evolution.compile_search_for`): it calls that F's ``evaluate_task`` directly, so the hot
+:func:`zero.search.evolution.compile_search_for`): it calls that F's ``run_tasks`` directly, so the hot
 loop select → mutate → fingerprint → FEC → evaluate (with hurdle) → replace runs without crossing
 into Python; Python is visited once per batch to report, checkpoint and stop (docs/architecture.md).
 
@@ -32,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from zero.interpreter.common import combine
-from zero.interpreter.jit import compiled
-from zero.interpreter.kernels import evaluate_task, scratch_memory  # specialized
+from zero.interpreter.jit import compiled, cycles
+from zero.interpreter.kernels import run_tasks, scratch_memory  # specialized
+from zero.interpreter.liveness_kernels import live_program
 from zero.interpreter.splitmix_kernels import uniform
 from zero.search.fec import fold, fold_prediction, insert, lookup
 from zero.search.mutation_kernels import copy_program, mutate, randomize_algorithm
@@ -44,25 +45,40 @@ F = FEATURE_SIZE
 # counters (int64) and figures (float64) of the state; zero.search.evolution names them for Python
 INDIVIDUALS, EXPERIMENT_INDIVIDUALS, FILLED, NEXT_SLOT, EVALUATIONS, HURDLE_STOPS = range(6)
 BEST_FITNESS, HURDLE = range(2)
+ONE_EPOCH = np.int64(1)  # typed int64, not a literal 1 (a literal would compile run_tasks a second time)
+# Profile stages: where an individual's time goes (cycles summed into `profile` when it has a slot
+# per stage; `zero bench --profile` reads them). An empty `profile` array switches profiling off.
+VARY, DEAD_CODE, FINGERPRINT, FEC_LOOKUP, EVALUATE, FEC_INSERT, REPLACE = range(7)
+STAGES = ("tournament, copy and mutation", "dead-code removal", "FEC fingerprint", "FEC lookup",
+          "evaluation (with hurdle)", "FEC insert", "replacement and best")  # fmt: skip
 
 
 @compiled
-def fingerprint(code, data, bounds, mem, trace, tasks, settings):
-    """The FEC key of a program: its predictions on every task's short prefix (see zero.search.fec)."""
+def _tick(profile, stage, since):
+    """Add the cycles since ``since`` to ``profile[stage]`` (when profiling) and return now."""
+    if profile.shape[0] == 0:
+        return since
+    now = cycles()
+    profile[stage] += now - since
+    return now
+
+
+@compiled
+def fingerprint(code, data, bounds, mem, traces, per_task, tasks, settings):
+    """The FEC key of a program: its predictions on every task's short prefix (see zero.search.fec).
+    ``traces``: float64 [tasks, fec_train + fec_valid], ``per_task`` [tasks], both scratch."""
     s, v, m, mf, tv, tm, prng = mem
     n_train = min(settings.fec_train, tasks.x_train.shape[1])
     n_valid = min(settings.fec_valid, tasks.x_valid.shape[1])
+    traces[:] = np.nan
+    run_tasks(code, data, bounds, s, v, m, mf, tv, tm, prng, tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid,
+              tasks.orders, tasks.rng_seeds, 0, tasks.x_train.shape[0], settings.classification, settings.max_abs_error,
+              n_train, n_valid, ONE_EPOCH, per_task, traces)  # fmt: skip
     h = fold(fold(np.uint64(0), n_train), n_valid)
     for t in range(tasks.x_train.shape[0]):
-        trace[:] = np.nan
-        evaluate_task(
-            code, data, bounds, s, v, m, mf, tv, tm, prng,
-            tasks.x_train[t], tasks.y_train[t], tasks.x_valid[t], tasks.y_valid[t], tasks.orders[t],
-            tasks.rng_seeds[t], settings.classification, settings.max_abs_error, n_train, n_valid, 1, trace,
-        )  # fmt: skip
         h = fold(h, t)
         for k in range(n_train + n_valid):
-            h = fold_prediction(h, trace[k])
+            h = fold_prediction(h, traces[t, k])
     return h
 
 
@@ -70,24 +86,24 @@ def fingerprint(code, data, bounds, mem, trace, tasks, settings):
 def evaluate_range(code, data, bounds, mem, tasks, settings, first, last, per_task):
     """``per_task[t]`` = fitness on search task t, for t in [first, last)."""
     s, v, m, mf, tv, tm, prng = mem
-    no_trace = np.empty(0)
-    for t in range(first, last):
-        per_task[t] = evaluate_task(
-            code, data, bounds, s, v, m, mf, tv, tm, prng,
-            tasks.x_train[t], tasks.y_train[t], tasks.x_valid[t], tasks.y_valid[t], tasks.orders[t],
-            tasks.rng_seeds[t], settings.classification, settings.max_abs_error,
-            tasks.x_train.shape[1], tasks.x_valid.shape[1], tasks.orders.shape[1], no_trace,
-        )  # fmt: skip
+    no_traces = np.empty((0, 0))  # writable, like the fingerprint's traces: one compiled run_tasks serves both
+    run_tasks(code, data, bounds, s, v, m, mf, tv, tm, prng, tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid,
+              tasks.orders, tasks.rng_seeds, first, last, settings.classification, settings.max_abs_error,
+              tasks.x_train.shape[1], tasks.x_valid.shape[1], tasks.orders.shape[1], per_task, no_traces)  # fmt: skip
 
 
 @compiled
-def _fitness(code, data, bounds, state, cache, mem, trace, found, per_task, tasks, settings):
+def _fitness(code, data, bounds, state, cache, mem, traces, found, per_task, tasks, settings, profile, clock):
+    """The fitness of a child given as its live instructions (bit-identical predictions to the
+    whole child: zero.interpreter.liveness_kernels); FEC, hurdle and insert as described above."""
     key = np.uint64(0)
     if settings.fec:
-        key = fingerprint(code, data, bounds, mem, trace, tasks, settings)
+        key = fingerprint(code, data, bounds, mem, traces, per_task, tasks, settings)
+        clock = _tick(profile, FINGERPRINT, clock)
         fitness = lookup(cache, key, found)
+        clock = _tick(profile, FEC_LOOKUP, clock)
         if found[0]:
-            return fitness
+            return fitness, clock
     n_tasks = tasks.x_train.shape[0]
     done = n_tasks
     if settings.hurdle_tasks > 0 and state.counters[FILLED] >= settings.population:
@@ -102,9 +118,11 @@ def _fitness(code, data, bounds, state, cache, mem, trace, found, per_task, task
         evaluate_range(code, data, bounds, mem, tasks, settings, 0, n_tasks, per_task)
     state.counters[EVALUATIONS] += 1
     fitness = combine(per_task[:done], settings.median)
+    clock = _tick(profile, EVALUATE, clock)
     if settings.fec:
         insert(cache, key, fitness)
-    return fitness
+        clock = _tick(profile, FEC_INSERT, clock)
+    return fitness, clock
 
 
 @compiled
@@ -120,17 +138,22 @@ def _tournament(state, settings):
 
 
 @compiled
-def evolve(state, cache, space, tasks, settings, n_individuals):
-    """Run ``n_individuals`` more individuals of the experiment; returns how many ran."""
+def evolve(state, cache, space, tasks, settings, n_individuals, profile):
+    """Run ``n_individuals`` more individuals of the experiment; returns how many ran. ``profile``:
+    an empty array, or one uint64 per stage (:data:`STAGES`) that the cycles spent are added to."""
     mem = scratch_memory(settings.n_scalars, settings.n_vectors, settings.n_matrices)
     capacity = state.code.shape[1]
     child_code = np.zeros((capacity, 4), dtype=np.int32)
     child_data = np.zeros((capacity, 3))
     child_bounds = np.zeros(4, dtype=np.int64)
-    trace = np.empty(settings.fec_train + settings.fec_valid)
+    live_code, live_data, live_bounds = np.zeros_like(child_code), np.zeros_like(child_data), np.zeros_like(child_bounds)
+    keep = np.zeros(capacity, dtype=np.bool_)
+    addresses = max(settings.n_scalars, settings.n_vectors, settings.n_matrices)
+    traces = np.empty((tasks.x_train.shape[0], settings.fec_train + settings.fec_valid))
     per_task = np.zeros(tasks.x_train.shape[0])
     found = np.zeros(1, dtype=np.bool_)
     counters = state.counters
+    clock = cycles() if profile.shape[0] > 0 else np.uint64(0)
     for _ in range(n_individuals):
         if counters[FILLED] < settings.population:
             slot = counters[FILLED]
@@ -145,7 +168,11 @@ def evolve(state, cache, space, tasks, settings, n_individuals):
                        child_code, child_data, child_bounds, space, state.rng)  # fmt: skip
             else:
                 copy_program(state.code[parent], state.data[parent], state.bounds[parent], child_code, child_data, child_bounds)
-        fitness = _fitness(child_code, child_data, child_bounds, state, cache, mem, trace, found, per_task, tasks, settings)
+        clock = _tick(profile, VARY, clock)
+        live_program(child_code, child_data, child_bounds, addresses, keep, live_code, live_data, live_bounds)
+        clock = _tick(profile, DEAD_CODE, clock)
+        fitness, clock = _fitness(live_code, live_data, live_bounds, state, cache, mem, traces, found, per_task, tasks,
+                                  settings, profile, clock)  # fmt: skip
         copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
         state.fitness[slot] = fitness
         if counters[FILLED] < settings.population:
@@ -157,4 +184,5 @@ def evolve(state, cache, space, tasks, settings, n_individuals):
             copy_program(child_code, child_data, child_bounds, state.best_code, state.best_data, state.best_bounds)
         counters[INDIVIDUALS] += 1
         counters[EXPERIMENT_INDIVIDUALS] += 1
+        clock = _tick(profile, REPLACE, clock)
     return n_individuals
