@@ -46,3 +46,11 @@ def worker_counts(text: str) -> list[int]:
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"{text!r}: {e}") from None
     return counts
+
+
+def names(text: str) -> list[str]:
+    """``a,b`` -> ["a", "b"] (none empty)."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: an empty name")
+    return parts

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from zero.cli.args import positive_float, worker_counts
+from zero.cli.args import names, positive_float, worker_counts
+from zero.errors import ZeroError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds per figure (default 2; 10 per worker count with --workers)")
     parser.add_argument("--workers", type=worker_counts, metavar="N,N,...",
                         help="only the search's scaling on Ray: individuals/s of a run with each number of islands")
+    parser.add_argument("--profile", action="store_true",
+                        help="only where one individual's time goes: each stage of the compiled loop and the per-batch "
+                             "Python, in ns per individual (default 5 s per experiment)")
+    parser.add_argument("--experiments", type=names, metavar="NAME,NAME,...",
+                        help="with --profile: the experiments to profile (default: linear_regression,digits_binary)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -22,6 +28,10 @@ def main(args: argparse.Namespace) -> int:
 
     if args.workers:
         return _bench_scaling(args)
+    if args.profile:
+        return _profile(args)
+    if args.experiments:
+        raise ZeroError("--experiments goes with --profile")
     seconds = args.seconds or (bench.QUICK_SECONDS if args.quick else bench.DEFAULT_SECONDS)
     if args.json:
         print(json.dumps(bench.run(seconds), indent=2))
@@ -111,3 +121,46 @@ def print_tables(console, result: dict) -> None:
     console.print(f"[dim]zero {ctx['zero']}, Python {ctx['python']}, numpy {ctx['numpy']}, numba {ctx['numba']}\n"
                   f"{ctx['cpu']} ({ctx['cpu_count']} CPUs), one thread, "
                   f"{ctx['seconds_per_figure']:g} s per figure[/dim]")  # fmt: skip
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from zero import bench
+    from zero.bench import profile
+
+    seconds = args.seconds or (bench.QUICK_SECONDS if args.quick else 5.0)
+    results = profile.profile(args.experiments or profile.DEFAULT_EXPERIMENTS, seconds)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print_profile(results, seconds)
+    return 0
+
+
+def print_profile(results: list[dict], seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for result in results:
+        loop, batch = result["loop"], result["batch"]
+        table = Table(title=f"One individual's path: {loop['experiment']} (F={loop['feature_size']}), ns per individual",
+                      caption=f"{loop['individuals']:,} individuals of a full population in {seconds:g} s; FEC hit rate "
+                              f"{loop['fec_hit_rate']:.0%}, {loop['evaluated_share']:.0%} evaluated")  # fmt: skip
+        for name in ("where", "ns/individual", "share"):
+            table.add_column(name, justify="left" if name == "where" else "right")
+        total = loop["ns_per_individual"] + batch["candidates_ns_per_individual"] + batch["driver_ns_per_individual"] \
+            + batch["checkpoint_ns_per_individual"]  # fmt: skip
+        for stage in loop["stages"]:
+            table.add_row(f"loop: {stage['stage']}", f"{stage['ns_per_individual']:,.0f}", f"{stage['ns_per_individual'] / total:.1%}")
+        table.add_row("batch: candidates scored on search and select tasks", f"{batch['candidates_ns_per_individual']:,.0f}",
+                      f"{batch['candidates_ns_per_individual'] / total:.1%}")  # fmt: skip
+        table.add_row("batch: driver (logs, champion, progress)", f"{batch['driver_ns_per_individual']:,.0f}",
+                      f"{batch['driver_ns_per_individual'] / total:.1%}")  # fmt: skip
+        table.add_row("checkpoint, amortized", f"{batch['checkpoint_ns_per_individual']:,.0f}",
+                      f"{batch['checkpoint_ns_per_individual'] / total:.1%}")  # fmt: skip
+        table.add_row("total", f"{total:,.0f}", "100%", style="bold")
+        console.print(table)
+        console.print(f"  loop unprofiled: {loop['unprofiled_ns_per_individual']:,.0f} ns/individual "
+                      f"(profiled {loop['ns_per_individual']:,.0f}); run of {batch['individuals']:,} individuals in "
+                      f"{batch['batches']} batches of {batch['report_every']:,} with {batch['candidates']} candidates; "
+                      f"one checkpoint {batch['checkpoint_bytes'] / 1e6:.1f} MB in {batch['checkpoint_seconds']:.3f} s")  # fmt: skip

@@ -50,7 +50,8 @@ def _tasks_for(feature_size: int, seed: int) -> list[TaskSet]:
     return [make_tasks(TaskSpec(f, feature_size, **small), 2, seed) for f in families]
 
 
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal element for element, every NaN equal to every NaN (payloads and signs may differ)."""
     return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
 
 
@@ -59,9 +60,9 @@ def compare(program: Program, tasks: TaskSet) -> tuple[str | None, Evaluation]:
     the compiled interpreter's evaluation)."""
     fast = evaluate(program, tasks, trace=True)
     _, per_task, traces = oracle.evaluate(program, tasks)
-    if not _same(fast.per_task, per_task):
+    if not same(fast.per_task, per_task):
         return f"fitness {fast.per_task.tolist()} != oracle {per_task.tolist()}", fast
-    if not _same(fast.traces, traces):
+    if not same(fast.traces, traces):
         t, k = np.argwhere(~((fast.traces == traces) | (np.isnan(fast.traces) & np.isnan(traces))))[0]
         return f"task {t} prediction {k}: {fast.traces[t, k]!r} != oracle {traces[t, k]!r}", fast
     return None, fast

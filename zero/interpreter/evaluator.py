@@ -14,7 +14,8 @@ from typing import Literal
 import numpy as np
 
 from zero.interpreter.compiler import MAX_ABS_ERROR, combine, compile_for
-from zero.lang.encoding import encode
+from zero.interpreter.liveness_kernels import live_program, workspace
+from zero.lang.encoding import Encoded, encode
 from zero.lang.program import Program
 from zero.tasks import TaskSet
 
@@ -26,6 +27,16 @@ class Evaluation:
     fitness: float  # tasks combined
     per_task: np.ndarray  # float64 [T]
     traces: np.ndarray | None = None  # float64 [T, epochs * (train + valid)] predictions, NaN where none were made
+
+
+def live_encoding(program: Program) -> Encoded:
+    """``program`` encoded with only the instructions that can reach a prediction."""
+    whole = encode(program)
+    rows = max(len(whole.code), 1)
+    live = Encoded(np.zeros((rows, 4), np.int32), np.zeros((rows, 3)), np.zeros(4, np.int64))
+    keep = np.zeros(rows, np.bool_)
+    live_program(whole.code, whole.data, whole.bounds, workspace(max(program.memory)), keep, *live)
+    return live
 
 
 def trace_length(tasks: TaskSet, n_train: int | None = None, n_valid: int | None = None) -> int:
@@ -42,11 +53,13 @@ def evaluate(
     max_abs_error: float = MAX_ABS_ERROR,
     trace: bool = False,
 ) -> Evaluation:
-    """Score ``program`` on every task of ``tasks`` (compiles the interpreter for F on first use)."""
+    """Score ``program`` on every task of ``tasks`` (compiles the interpreter for F on first use).
+    Only its live instructions run (:mod:`zero.interpreter.liveness_kernels`): the predictions, and
+    so the traces and the fitness, are bit-identical to running all of them."""
     if combine_by not in ("mean", "median"):
         raise ValueError(f"combine_by must be 'mean' or 'median', got {combine_by!r}")
     interpreter = compile_for(tasks.feature_size)
-    encoded = encode(program)
+    encoded = live_encoding(program)
     per_task = np.zeros(tasks.num_tasks)
     traces = np.full((tasks.num_tasks, trace_length(tasks)) if trace else (0, 0), np.nan)
     interpreter.evaluate_tasks(

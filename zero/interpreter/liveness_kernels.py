@@ -56,31 +56,45 @@ def _backward(code, start, end, live, keep):
 
 
 @compiled
-def _cross(live):
-    """``live`` as it crosses into the next component: the interpreter sets s0 and v0 itself."""
-    out = live.copy()
-    out[0, LABEL] = False
-    out[1, FEATURES] = False
-    return out
+def _same(a, b):
+    for kind in range(a.shape[0]):
+        for address in range(a.shape[1]):
+            if a[kind, address] != b[kind, address]:
+                return False
+    return True
 
 
 @compiled
-def live_instructions(code, bounds, addresses, keep):
+def _cross(live, into):
+    """``into`` = ``live`` as it crosses into the next component: the interpreter sets s0 and v0 itself."""
+    into[:] = live
+    into[0, LABEL] = False
+    into[1, FEATURES] = False
+
+
+@compiled
+def live_instructions(code, bounds, work, keep):
     """``keep[pc]`` = whether instruction ``pc`` of the encoded program is needed for its
-    predictions (see the module docstring); ``addresses``: at least the largest memory bank size.
-    Returns how many are kept."""
-    in_predict = np.zeros((3, addresses), dtype=np.bool_)
-    in_learn = np.zeros((3, addresses), dtype=np.bool_)
+    predictions (see the module docstring); ``work``: scratch, bool [4, 3, A] with A at least the
+    largest memory bank size. Returns how many are kept."""
+    in_predict, in_learn, new_predict, new_learn = work[0], work[1], work[2], work[3]
+    in_predict[:] = False
+    in_learn[:] = False
     while True:  # the live sets only grow, so this ends
-        new_predict = _cross(in_learn | in_predict)
+        for kind in range(3):
+            for address in range(in_predict.shape[1]):
+                new_learn[kind, address] = in_learn[kind, address] or in_predict[kind, address]
+        _cross(new_learn, new_predict)
         new_predict[0, PREDICTION] = True
         _backward(code, bounds[1], bounds[2], new_predict, keep)
-        new_learn = _cross(in_predict)
+        _cross(in_predict, new_learn)
         _backward(code, bounds[2], bounds[3], new_learn, keep)
-        if np.array_equal(new_predict, in_predict) and np.array_equal(new_learn, in_learn):
+        if _same(new_predict, in_predict) and _same(new_learn, in_learn):
             break
-        in_predict, in_learn = new_predict, new_learn
-    _backward(code, bounds[0], bounds[1], _cross(in_predict), keep)
+        in_predict[:] = new_predict
+        in_learn[:] = new_learn
+    _cross(in_predict, new_predict)
+    _backward(code, bounds[0], bounds[1], new_predict, keep)
     loop_draws = False  # a live random op in predict or learn: every random op runs before one
     for pc in range(bounds[1], bounds[3]):
         loop_draws = loop_draws or (keep[pc] and RANDOM[code[pc, 0]])
@@ -98,17 +112,24 @@ def live_instructions(code, bounds, addresses, keep):
     return kept
 
 
+def workspace(addresses: int) -> np.ndarray:
+    """The scratch :func:`live_instructions` needs for memory banks of at most ``addresses``."""
+    return np.zeros((4, 3, max(int(addresses), 1)), dtype=np.bool_)
+
+
 @compiled
-def live_program(code, data, bounds, addresses, keep, out_code, out_data, out_bounds):
+def live_program(code, data, bounds, work, keep, out_code, out_data, out_bounds):
     """Write the live instructions of a program (:func:`live_instructions`) into ``out_*`` (rows
     of capacity at least ``bounds[3]``), components in place."""
-    live_instructions(code, bounds, addresses, keep)
+    live_instructions(code, bounds, work, keep)
     n = 0
     for c in range(3):
         out_bounds[c] = n
         for pc in range(bounds[c], bounds[c + 1]):
-            if keep[pc]:
-                out_code[n] = code[pc]
-                out_data[n] = data[pc]
+            if keep[pc]:  # element by element: a row slice assignment costs far more here
+                for j in range(4):
+                    out_code[n, j] = code[pc, j]
+                for j in range(3):
+                    out_data[n, j] = data[pc, j]
                 n += 1
     out_bounds[3] = n

@@ -148,7 +148,7 @@ def evolve(state, cache, space, tasks, settings, n_individuals, profile):
     child_bounds = np.zeros(4, dtype=np.int64)
     live_code, live_data, live_bounds = np.zeros_like(child_code), np.zeros_like(child_data), np.zeros_like(child_bounds)
     keep = np.zeros(capacity, dtype=np.bool_)
-    addresses = max(settings.n_scalars, settings.n_vectors, settings.n_matrices)
+    work = np.zeros((4, 3, max(settings.n_scalars, settings.n_vectors, settings.n_matrices, 1)), dtype=np.bool_)
     traces = np.empty((tasks.x_train.shape[0], settings.fec_train + settings.fec_valid))
     per_task = np.zeros(tasks.x_train.shape[0])
     found = np.zeros(1, dtype=np.bool_)
@@ -169,7 +169,7 @@ def evolve(state, cache, space, tasks, settings, n_individuals, profile):
             else:
                 copy_program(state.code[parent], state.data[parent], state.bounds[parent], child_code, child_data, child_bounds)
         clock = _tick(profile, VARY, clock)
-        live_program(child_code, child_data, child_bounds, addresses, keep, live_code, live_data, live_bounds)
+        live_program(child_code, child_data, child_bounds, work, keep, live_code, live_data, live_bounds)
         clock = _tick(profile, DEAD_CODE, clock)
         fitness, clock = _fitness(live_code, live_data, live_bounds, state, cache, mem, traces, found, per_task, tasks,
                                   settings, profile, clock)  # fmt: skip

@@ -96,7 +96,7 @@ def fold_prediction(h, p):
     """``h`` with prediction ``p`` mixed in, truncated as the module docstring says."""
     if p != p:
         return fold(h, _NAN_KEY)
-    bits = np.array([p + 0.0]).view(np.uint64)[0]  # + 0.0 turns -0.0 into 0.0
+    bits = np.float64(p + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0; a scalar view allocates nothing
     return fold(h, bits & _TRUNCATE)
 
 
