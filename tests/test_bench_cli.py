@@ -224,3 +224,21 @@ def test_program_that_fails_its_first_prediction():
     assert not complete
     assert count == tasks.num_tasks * (3 + 2)  # setup, then one predict per task; no learn
     assert bench.full_run_instructions(program, tasks) == tasks.num_tasks * (3 + 100 * (2 + 5) + 100 * 2)
+
+
+def test_bench_profile_accounts_for_every_stage(capsys):
+    """zero bench --profile: each stage of the compiled loop measured (ns > 0 where the stage runs
+    for every individual; none where the demo never goes: no hurdle stops are timed apart, but FEC
+    misses are evaluated), and the per-batch figures of a real run."""
+    from zero.search import evolution_kernels
+
+    assert cli.main(["bench", "--profile", "--quick", "--experiments", "linear_regression", "--json"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    loop, batch = result["loop"], result["batch"]
+    assert [s["stage"] for s in loop["stages"]] == list(evolution_kernels.STAGES)
+    every_individual = {"tournament, copy and mutation", "dead-code removal", "FEC fingerprint", "replacement and best"}
+    assert all(s["ns_per_individual"] > 0 for s in loop["stages"] if s["stage"] in every_individual)
+    assert 0 < loop["evaluated_share"] < 1 and 0 < loop["fec_hit_rate"] < 1
+    assert _positive_finite(loop["unprofiled_ns_per_individual"]) and loop["individuals"] > 0
+    assert batch["batches"] >= 1 and batch["checkpoint_bytes"] > 0 and _positive_finite(batch["loop_ns_per_individual"])
+    assert cli.main(["bench", "--experiments", "linear_regression"]) == 2  # only with --profile
