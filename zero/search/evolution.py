@@ -97,6 +97,27 @@ class Migrants(NamedTuple):
     fitness: np.ndarray  # float64 [k]
 
 
+class FingerprintMemo(NamedTuple):
+    """Per population slot, the live instructions of the program last written there and their FEC
+    fingerprint (``known``: whether the slot has one). A child whose live part equals its parent's
+    (a plain copy, or a mutation of dead code: most children in practice) takes the parent's key
+    instead of running the fingerprint again. Derived data, always consistent (a key is a pure
+    function of the live program), so it is neither checkpointed nor reset: migration, restarts and
+    restores leave it valid."""
+
+    code: np.ndarray  # int32 [P, L, 4]
+    data: np.ndarray  # float64 [P, L, 3]
+    bounds: np.ndarray  # int64 [P, 4]
+    keys: np.ndarray  # uint64 [P]
+    known: np.ndarray  # bool [P]
+
+
+def new_memo(population: int, capacity: int) -> FingerprintMemo:
+    return FingerprintMemo(np.zeros((population, capacity, 4), np.int32), np.zeros((population, capacity, 3)),
+                           np.zeros((population, 4), np.int64), np.zeros(population, np.uint64),
+                           np.zeros(population, np.bool_))  # fmt: skip
+
+
 @lru_cache(maxsize=None)
 def compile_search_for(feature_size: int) -> ModuleType:
     """The search loop compiled for feature size F (cached on disk like the interpreter)."""
@@ -154,6 +175,7 @@ class Evolution:
             np.zeros(6, np.int64), np.array([-np.inf, -np.inf]), np.array([seed_state(seed)], np.uint64),
         )  # fmt: skip
         self.cache = fec_.new_cache(fec["capacity"], fec["forget_every"])
+        self.memo = new_memo(P, L)
 
     # ---- advancing
 
@@ -161,14 +183,15 @@ class Evolution:
         """Evaluate ``n`` more individuals (initial ones first, then children); returns ``n``."""
         if n <= 0:
             return 0
-        return int(self.kernels.evolve(self.state, self.cache, self.space, self.search_tasks, self.settings, int(n), _NO_PROFILE))
+        return int(self.kernels.evolve(self.state, self.cache, self.memo, self.space, self.search_tasks, self.settings, int(n),
+                                       _NO_PROFILE))
 
     def profile(self, n: int) -> np.ndarray:
         """As :meth:`run`, and return the CPU cycles spent in each stage of the loop
         (:data:`zero.search.evolution_kernels.STAGES`); the state advances exactly as with ``run``."""
         cycles = np.zeros(len(_K.STAGES), np.uint64)
         if n > 0:
-            self.kernels.evolve(self.state, self.cache, self.space, self.search_tasks, self.settings, int(n), cycles)
+            self.kernels.evolve(self.state, self.cache, self.memo, self.space, self.search_tasks, self.settings, int(n), cycles)
         return cycles
 
     def warm_up(self) -> None:
@@ -176,7 +199,8 @@ class Evolution:
         the state, so that timing starts after it; the state itself is untouched."""
         state = State(*(a.copy() for a in self.state))
         cache = fec_.FecArrays(*(a.copy() for a in self.cache))
-        self.kernels.evolve(state, cache, self.space, self.search_tasks, self.settings, 1, _NO_PROFILE)
+        memo = FingerprintMemo(*(a.copy() for a in self.memo))
+        self.kernels.evolve(state, cache, memo, self.space, self.search_tasks, self.settings, 1, _NO_PROFILE)
 
     def restart(self) -> None:
         """Start a new experiment: a fresh initial population; the random stream, the counters of

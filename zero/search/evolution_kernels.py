@@ -93,12 +93,46 @@ def evaluate_range(code, data, bounds, mem, tasks, settings, first, last, per_ta
 
 
 @compiled
-def _fitness(code, data, bounds, state, cache, mem, traces, found, per_task, tasks, settings, profile, clock):
+def _same_program(code, data, bounds, other_code, other_data, other_bounds):
+    """Whether two encoded programs are the same instructions, data compared bit for bit (0.0 and
+    -0.0 differ: a program can tell them apart)."""
+    for c in range(4):
+        if bounds[c] != other_bounds[c]:
+            return False
+    for r in range(bounds[3]):
+        for j in range(4):
+            if code[r, j] != other_code[r, j]:
+                return False
+        for j in range(3):
+            if np.float64(data[r, j]).view(np.uint64) != np.float64(other_data[r, j]).view(np.uint64):
+                return False
+    return True
+
+
+@compiled
+def _key(code, data, bounds, parent, slot, memo, mem, traces, per_task, tasks, settings):
+    """The FEC key of a child (its live instructions), from the memo when the child's live part is
+    its parent's (a copy, or a mutation of dead code), else computed; the memo then remembers it
+    for the child's slot. A pure function of the live program, so the memo never changes a key."""
+    if parent >= 0 and memo.known[parent] and _same_program(code, data, bounds, memo.code[parent], memo.data[parent],
+                                                             memo.bounds[parent]):  # fmt: skip
+        key = memo.keys[parent]
+    else:
+        key = fingerprint(code, data, bounds, mem, traces, per_task, tasks, settings)
+    copy_program(code, data, bounds, memo.code[slot], memo.data[slot], memo.bounds[slot])
+    memo.keys[slot] = key
+    memo.known[slot] = True
+    return key
+
+
+@compiled
+def _fitness(code, data, bounds, parent, slot, memo, state, cache, mem, traces, found, per_task, tasks, settings, profile,
+             clock):  # fmt: skip
     """The fitness of a child given as its live instructions (bit-identical predictions to the
     whole child: zero.interpreter.liveness_kernels); FEC, hurdle and insert as described above."""
     key = np.uint64(0)
     if settings.fec:
-        key = fingerprint(code, data, bounds, mem, traces, per_task, tasks, settings)
+        key = _key(code, data, bounds, parent, slot, memo, mem, traces, per_task, tasks, settings)
         clock = _tick(profile, FINGERPRINT, clock)
         fitness = lookup(cache, key, found)
         clock = _tick(profile, FEC_LOOKUP, clock)
@@ -138,9 +172,11 @@ def _tournament(state, settings):
 
 
 @compiled
-def evolve(state, cache, space, tasks, settings, n_individuals, profile):
-    """Run ``n_individuals`` more individuals of the experiment; returns how many ran. ``profile``:
-    an empty array, or one uint64 per stage (:data:`STAGES`) that the cycles spent are added to."""
+def evolve(state, cache, memo, space, tasks, settings, n_individuals, profile):
+    """Run ``n_individuals`` more individuals of the experiment; returns how many ran. ``memo``:
+    fingerprints of live programs by slot (zero.search.evolution.FingerprintMemo; derived data, not
+    part of the state). ``profile``: an empty array, or one uint64 per stage (:data:`STAGES`) that
+    the cycles spent are added to."""
     mem = scratch_memory(settings.n_scalars, settings.n_vectors, settings.n_matrices)
     capacity = state.code.shape[1]
     child_code = np.zeros((capacity, 4), dtype=np.int32)
@@ -155,6 +191,7 @@ def evolve(state, cache, space, tasks, settings, n_individuals, profile):
     counters = state.counters
     clock = cycles() if profile.shape[0] > 0 else np.uint64(0)
     for _ in range(n_individuals):
+        parent = -1
         if counters[FILLED] < settings.population:
             slot = counters[FILLED]
             copy_program(state.template_code, state.template_data, state.template_bounds, child_code, child_data, child_bounds)
@@ -171,8 +208,8 @@ def evolve(state, cache, space, tasks, settings, n_individuals, profile):
         clock = _tick(profile, VARY, clock)
         live_program(child_code, child_data, child_bounds, work, keep, live_code, live_data, live_bounds)
         clock = _tick(profile, DEAD_CODE, clock)
-        fitness, clock = _fitness(live_code, live_data, live_bounds, state, cache, mem, traces, found, per_task, tasks,
-                                  settings, profile, clock)  # fmt: skip
+        fitness, clock = _fitness(live_code, live_data, live_bounds, parent, slot, memo, state, cache, mem, traces, found,
+                                  per_task, tasks, settings, profile, clock)  # fmt: skip
         copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
         state.fitness[slot] = fitness
         if counters[FILLED] < settings.population:
