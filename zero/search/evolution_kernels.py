@@ -14,7 +14,9 @@ Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1
   wins (the first drawn on ties); with probability ``mutation_probability`` the winner's copy is
   mutated (:mod:`zero.search.mutation_kernels`); the child overwrites the oldest slot (slots are replaced
   in round-robin order, so the oldest is next).
-- *Fitness* (:func:`_fitness`): the FEC fingerprint is looked up first; on a miss the program is
+- *Fitness* (:func:`_fitness`), of the child's live instructions only (its dead code removed:
+  the same predictions): the FEC fingerprint (taken from the parent's slot in the memo when the
+  live instructions are the parent's) is looked up first; on a miss the program is
   evaluated on the search tasks, combined by mean or median. With hurdles on and the population
   full, the first ``hurdle_tasks`` tasks are evaluated first; a program whose fitness there is below
   the current hurdle (a percentile of the population's distinct fitness values, set by Python at
