@@ -103,7 +103,8 @@ COMMANDS: dict[str, Command] = {
     "bench": Command(
         summary="measure the interpreter, the evaluator, the search loop and MAML, print the figures",
         example="zero bench              # tables, about 20 s\n  zero bench --quick --json\n"
-        "  zero bench --workers 1,2   # search scaling on Ray",
+        "  zero bench --workers 1,2   # search scaling on Ray\n"
+        "  zero bench --profile       # where one individual's time goes",
         add_arguments="zero.cli.bench:add_arguments",
         handler="zero.cli.bench:main",
     ),
