@@ -93,8 +93,7 @@ def batch_profile(experiment: str, seconds: float, seed: int = 0) -> dict:
         run.search()
         wall = time.perf_counter() - started
         checkpoint_started = time.perf_counter()
-        run.views[0].snapshot = pool.snapshot(0)
-        run._checkpoint()
+        run.checkpoint()
         checkpoint = time.perf_counter() - checkpoint_started
         n = run.individuals
         checkpoint_bytes = sum(f.stat().st_size for f in (Path(tmp) / "run" / "checkpoint").rglob("*") if f.is_file())

@@ -319,11 +319,16 @@ class Run:
         if reason is None:
             raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
         self.seconds = clock()
+        self.checkpoint()
+        return reason
+
+    def checkpoint(self) -> None:
+        """Snapshot every island and write the run's checkpoint; call it only between searches
+        (no batch in flight), as :meth:`search` does when it stops."""
         for view in self.views:
             view.wants_snapshot = True
         self._snapshot_idle()
         self._checkpoint()
-        return reason
 
     def finish(self, reason: str) -> Outcome:
         """Pick the champion (the recorded candidates and each island's current best) and score it
