@@ -154,10 +154,12 @@ def test_corrupt_checkpoint_arrays_are_rejected():
     with pytest.raises(ZeroError, match="invalid program"):
         Evolution(small(), seed=0).load_arrays(bad, "ckpt")
     bad = dict(arrays)
-    bad["fec.chain"] = arrays["fec.chain"].copy()
-    bad["fec.chain"][0] = 10**9
-    with pytest.raises(ZeroError, match="FEC"):
+    bad["fec.keys"] = arrays["fec.keys"].copy()
+    bad["fec.keys"][1] = bad["fec.keys"][0]  # a key twice
+    with pytest.raises(ZeroError, match="FEC entries are corrupt: a key appears twice"):
         Evolution(small(), seed=0).load_arrays(bad, "ckpt")
+    with pytest.raises(ZeroError, match="fec.hits"):
+        Evolution(small(), seed=0).load_arrays({k: v for k, v in arrays.items() if k != "fec.hits"}, "ckpt")
     with pytest.raises(ZeroError, match="config"):
         Evolution(small(population=60), seed=0).load_arrays(arrays, "ckpt")
 

@@ -119,18 +119,54 @@ def test_bad_sizes_are_rejected():
         fec.new_cache(1, 0)
 
 
-def test_consistency_check_reports_corrupt_arrays_instead_of_looping():
-    cache = fec.new_cache(8, 100)
-    for k in range(5):
-        fec.insert(cache, np.uint64(k * 0x9E3779B97F4A7C15 % 2**64), float(k))
-    assert fec.problem(cache) is None
-    cycle = fec.FecArrays(*(a.copy() for a in cache))
-    cycle.older[cycle.meta[fec.TAIL]] = cycle.meta[fec.HEAD]  # the recency list loops
-    assert "recency" in fec.problem(cycle)
-    chained = fec.FecArrays(*(a.copy() for a in cache))
-    first = int(np.flatnonzero(chained.buckets >= 0)[0])
-    chained.chain[chained.buckets[first]] = chained.buckets[first]  # a chain points at itself
-    assert fec.problem(chained) is not None
-    counts = fec.FecArrays(*(a.copy() for a in cache))
-    counts.meta[fec.FREE_COUNT] = 8
-    assert fec.problem(counts) is not None
+def _filled(capacity: int, forget_every: int, steps: int, seed: int) -> fec.FecArrays:
+    """A cache after random lookups and inserts (some entries forgotten, maybe full)."""
+    rng, found = np.random.default_rng(seed), np.zeros(1, dtype=np.bool_)
+    cache = fec.new_cache(capacity, forget_every)
+    for _ in range(steps):
+        key = np.uint64(int(rng.integers(3 * capacity)) * 0x9E3779B97F4A7C15 % 2**64)
+        fec.lookup(cache, key, found)
+        if not found[0]:
+            fec.insert(cache, key, float(rng.random()))
+    return cache
+
+
+@pytest.mark.parametrize("capacity,forget_every,steps", [(8, 3, 0), (8, 3, 5), (16, 4, 500), (50, 1000, 3000)])
+def test_a_cache_rebuilt_from_its_entries_behaves_identically(capacity, forget_every, steps):
+    """Checkpoints keep the contents only: the rebuilt cache answers every later lookup and
+    insert as the original does (values, hits, evictions, forgetting, counters)."""
+    original = _filled(capacity, forget_every, steps, seed=capacity + steps)
+    saved = fec.entries(original)
+    assert saved["keys"].shape == (int(original.meta[fec.SIZE]),)
+    rebuilt = fec.from_entries(capacity, **saved)
+    assert _recency(rebuilt) == _recency(original)
+    rng, found_a, found_b = np.random.default_rng(7), np.zeros(1, dtype=np.bool_), np.zeros(1, dtype=np.bool_)
+    for _ in range(2000):
+        key = np.uint64(int(rng.integers(3 * capacity)) * 0x9E3779B97F4A7C15 % 2**64)
+        a, b = fec.lookup(original, key, found_a), fec.lookup(rebuilt, key, found_b)
+        assert (a, found_a[0]) == (b, found_b[0])
+        if not found_a[0]:
+            value = float(rng.random())
+            fec.insert(original, key, value)
+            fec.insert(rebuilt, key, value)
+    for name, array in fec.entries(original).items():
+        np.testing.assert_array_equal(fec.entries(rebuilt)[name], array)
+
+
+def test_entries_that_cannot_be_a_cache_are_rejected():
+    saved = fec.entries(_filled(8, 3, 200, seed=1))
+    assert saved["keys"].shape[0] >= 3
+    with pytest.raises(ValueError, match="do not fit"):
+        fec.from_entries(2, **saved)
+    twice = {**saved, "keys": saved["keys"].copy()}
+    twice["keys"][1] = twice["keys"][0]
+    with pytest.raises(ValueError, match="twice"):
+        fec.from_entries(8, **twice)
+    hits = {**saved, "hits": saved["hits"].copy()}
+    hits["hits"][0] = 3  # forget_every: it would have been forgotten
+    with pytest.raises(ValueError, match="hit counts"):
+        fec.from_entries(8, **hits)
+    with pytest.raises(ValueError, match="counters"):
+        fec.from_entries(8, **{**saved, "counters": np.array([1, 2, 3], np.int64)})
+    with pytest.raises(ValueError, match="shape"):
+        fec.from_entries(8, **{**saved, "values": saved["values"][:-1]})

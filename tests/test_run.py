@@ -85,8 +85,11 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, half):
     split_counts = [r["individuals"] for r in b.read_progress()]
     assert split_counts == sorted(set(split_counts))  # nothing repeated after the resume
     assert set(split_counts) | {half} == {r["individuals"] for r in a.read_progress()} | {half}  # + the stop's line
-    (arrays_a, _), (arrays_b, _) = a.load_checkpoint(), b.load_checkpoint()
-    assert all(arrays_a[k].tobytes() == arrays_b[k].tobytes() for k in arrays_a)
+    (parts_a, _), (parts_b, _) = a.load_checkpoint(), b.load_checkpoint()
+    assert parts_a.keys() == parts_b.keys() == {"island0", "migrants"}
+    for name, arrays in parts_a.items():
+        assert arrays.keys() == parts_b[name].keys()
+        assert all(arrays[k].tobytes() == parts_b[name][k].tobytes() for k in arrays), name
 
 
 def test_ci_sized_search_beats_the_trivial_baseline(tmp_path):
@@ -147,8 +150,8 @@ def test_ctrl_c_checkpoints_and_resume_continues(tmp_path):
     final = RunDir(out).read_final()
     assert final["stopped"] == STOP_INTERRUPTED
     stopped_at = final["individuals"]
-    arrays, meta = RunDir(out).load_checkpoint()
-    assert int(arrays["island0.state.counters"][0]) == stopped_at
+    parts, meta = RunDir(out).load_checkpoint()
+    assert int(parts["island0"]["state.counters"][0]) == stopped_at
     assert main(["run", "--resume", "--out", str(out), "--max-individuals", str(stopped_at + 2000), "--quiet"]) == 0
     assert RunDir(out).read_final()["individuals"] == stopped_at + 2000
     individuals = [r["individuals"] for r in RunDir(out).read_progress()]

@@ -78,7 +78,7 @@ def test_resume_requires_a_run_and_a_checkpoint(tmp_path):
     run = make_run(tmp_path)
     with pytest.raises(StoreError, match="no checkpoint"):
         RunDir.create(run.path, CONFIG, resume=True)
-    run.save_checkpoint({"x": np.arange(3)}, {"individuals": 3})
+    run.commit_checkpoint({"state": run.write_part("state", {"x": np.arange(3)})}, {"individuals": 3})
     resumed = RunDir.create(run.path, {"changed": True}, resume=True)
     assert resumed.read_config() == CONFIG  # config.yaml is not rewritten on resume
 
@@ -194,13 +194,25 @@ def test_trim_logs_keeps_each_islands_records_up_to_its_own_count(tmp_path):
 # ---- checkpoints --------------------------------------------------------------------------------
 
 
+def save(run, arrays, meta, name="state"):
+    """A checkpoint of one part."""
+    run.commit_checkpoint({name: run.write_part(name, arrays)}, meta)
+
+
+def load(run):
+    """The one part's arrays and the meta."""
+    parts, meta = run.load_checkpoint()
+    assert list(parts) == ["state"]
+    return parts["state"], meta
+
+
 def test_checkpoint_round_trips_bit_exactly(tmp_path):
     run = make_run(tmp_path)
     assert run.load_checkpoint() is None
     arrays = sample_arrays()
     meta = {"individuals": 123, "rng": {"state": 2**64 - 5, "name": "PCG64"}, "best": np.float64(0.25), "nan": np.nan}
-    run.save_checkpoint(arrays, meta)
-    loaded, loaded_meta = run.load_checkpoint()
+    save(run, arrays, meta)
+    loaded, loaded_meta = load(run)
     assert list(loaded) == list(arrays)
     for name in arrays:
         assert_bit_equal(loaded[name], arrays[name])
@@ -209,34 +221,35 @@ def test_checkpoint_round_trips_bit_exactly(tmp_path):
     assert loaded_meta == {"individuals": 123, "rng": {"state": 2**64 - 5, "name": "PCG64"}, "best": 0.25, "nan": None}
     manifest = json.loads((run.path / "checkpoint" / "latest.json").read_text())
     assert manifest["format"] == "zero.checkpoint" and manifest["version"] == CHECKPOINT_VERSION
-    assert manifest["arrays"]["ints"] == {"dtype": "<i4", "shape": [3, 4]}
+    assert manifest["parts"]["state"]["arrays"]["ints"] == {"dtype": "<i4", "shape": [3, 4]}
 
 
 def test_checkpoint_without_arrays_round_trips(tmp_path):
     run = make_run(tmp_path)
-    run.save_checkpoint({}, {"individuals": 0})
-    assert run.load_checkpoint() == ({}, {"individuals": 0})
+    save(run, {}, {"individuals": 0})
+    assert load(run) == ({}, {"individuals": 0})
 
 
 def test_older_states_are_removed_after_a_successful_save(tmp_path):
     run = make_run(tmp_path)
     for i in range(3):
-        run.save_checkpoint({"x": np.full(4, i)}, {"individuals": i})
+        save(run, {"x": np.full(4, i)}, {"individuals": i})
     files = sorted(p.name for p in (run.path / "checkpoint").iterdir())
     assert files == ["latest.json", "state-3.npz"]
-    arrays, meta = run.load_checkpoint()
+    arrays, meta = load(run)
     assert meta == {"individuals": 2} and arrays["x"].tolist() == [2, 2, 2, 2]
 
 
 def test_interrupted_save_still_loads_the_previous_checkpoint(tmp_path):
     run = make_run(tmp_path)
-    run.save_checkpoint({"x": np.arange(3)}, {"individuals": 1})
+    save(run, {"x": np.arange(3)}, {"individuals": 1})
     directory = run.path / "checkpoint"
     (directory / "state-2.npz").write_bytes(b"half a zip")  # the crash came before the manifest
     (directory / ".latest.json.dead.tmp").write_text("{")
-    arrays, meta = run.load_checkpoint()
+    arrays, meta = load(run)
     assert meta == {"individuals": 1} and arrays["x"].tolist() == [0, 1, 2]
-    run.save_checkpoint({"x": np.arange(5)}, {"individuals": 2})  # the next save numbers past the debris
+    run = RunDir(run.path)  # the process that resumes numbers its parts past the debris
+    save(run, {"x": np.arange(5)}, {"individuals": 2})
     assert sorted(p.name for p in directory.iterdir()) == ["latest.json", "state-3.npz"]
     assert run.load_checkpoint()[1] == {"individuals": 2}
 
@@ -248,14 +261,14 @@ def test_interrupted_save_still_loads_the_previous_checkpoint(tmp_path):
 def test_non_numeric_arrays_are_refused_at_save(tmp_path, value):
     run = make_run(tmp_path)
     with pytest.raises(ValueError, match="dtype"):
-        run.save_checkpoint({"bad": value}, {})
+        save(run, {"bad": value}, {})
     assert run.load_checkpoint() is None
 
 
 @pytest.mark.parametrize("name", ["", "a/b", "file", "allow_pickle", 3])
 def test_bad_array_names_are_refused(tmp_path, name):
     with pytest.raises(ValueError, match="name"):
-        make_run(tmp_path).save_checkpoint({name: np.zeros(2)}, {})
+        save(make_run(tmp_path), {name: np.zeros(2)}, {})
 
 
 def _edit_manifest(run, change):
@@ -274,8 +287,10 @@ def _corrupt(case, run):
         _edit_manifest(run, lambda m: m.update(format="zero.program"))
     elif case == "newer version":
         _edit_manifest(run, lambda m: m.update(version=CHECKPOINT_VERSION + 1))
+    elif case == "old version":
+        _edit_manifest(run, lambda m: m.update(version=2))
     elif case == "bad file name":
-        _edit_manifest(run, lambda m: m.update(file="../config.yaml"))
+        _edit_manifest(run, lambda m: m["parts"]["state"].update(file="../config.yaml"))
     elif case == "missing npz":
         state.unlink()
     elif case == "flipped byte":
@@ -283,16 +298,16 @@ def _corrupt(case, run):
         data[len(data) // 2] ^= 0x01
         state.write_bytes(bytes(data))
     elif case == "missing array":
-        _edit_manifest(run, lambda m: m["arrays"].update(ghost={"dtype": "<f8", "shape": [1]}))
+        _edit_manifest(run, lambda m: m["parts"]["state"]["arrays"].update(ghost={"dtype": "<f8", "shape": [1]}))
     elif case == "wrong shape":
-        _edit_manifest(run, lambda m: m["arrays"]["ints"].update(shape=[4, 3]))
+        _edit_manifest(run, lambda m: m["parts"]["state"]["arrays"]["ints"].update(shape=[4, 3]))
     elif case == "wrong dtype":
-        _edit_manifest(run, lambda m: m["arrays"]["ints"].update(dtype="<i8"))
+        _edit_manifest(run, lambda m: m["parts"]["state"]["arrays"]["ints"].update(dtype="<i8"))
     elif case == "undeclared array":
-        _edit_manifest(run, lambda m: m["arrays"].pop("bools"))
+        _edit_manifest(run, lambda m: m["parts"]["state"]["arrays"].pop("bools"))
     elif case == "not a zip":
         state.write_bytes(b"not a zip file at all")
-        _edit_manifest(run, lambda m: m.update(sha256=hashlib.sha256(b"not a zip file at all").hexdigest()))
+        _edit_manifest(run, lambda m: m["parts"]["state"].update(sha256=hashlib.sha256(b"not a zip file at all").hexdigest()))
     return directory
 
 
@@ -300,7 +315,8 @@ CORRUPTIONS = {
     "bad json": ("latest.json", "not valid JSON"),
     "wrong format": ("latest.json", "not a zero checkpoint"),
     "newer version": ("latest.json", "newer format"),
-    "bad file name": ("latest.json", "key 'file'"),
+    "bad file name": ("latest.json", "key 'parts'"),
+    "old version": ("latest.json", "version 2 is an old format"),
     "missing npz": ("state-1.npz", "missing"),
     "flipped byte": ("state-1.npz", "sha256"),
     "missing array": ("state-1.npz", "'ghost'.*missing"),
@@ -314,7 +330,7 @@ CORRUPTIONS = {
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
 def test_corrupt_checkpoint_is_a_store_error_naming_the_file(tmp_path, case):
     run = make_run(tmp_path)
-    run.save_checkpoint(sample_arrays(), {"individuals": 7})
+    save(run, sample_arrays(), {"individuals": 7})
     directory = _corrupt(case, run)
     file, problem = CORRUPTIONS[case]
     with pytest.raises(StoreError, match=problem) as info:
@@ -324,13 +340,32 @@ def test_corrupt_checkpoint_is_a_store_error_naming_the_file(tmp_path, case):
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
+def test_parts_are_written_apart_and_committed_together(tmp_path):
+    """A search writes each island's part when it has it: a part not yet named by a commit is not
+    read, a part kept from the previous checkpoint stays, and the parts no longer named go."""
+    run = make_run(tmp_path)
+    first = {name: run.write_part(name, {"x": np.full(2, i)}) for i, name in enumerate(["island0", "island1"])}
+    assert run.load_checkpoint() is None  # written, not committed
+    run.commit_checkpoint(first, {"round": 1})
+    newer = run.write_part("island1", {"x": np.full(2, 9)})
+    parts, meta = run.load_checkpoint()
+    assert meta == {"round": 1} and parts["island1"]["x"].tolist() == [1, 1]
+    run.commit_checkpoint({"island0": first["island0"], "island1": newer}, {"round": 2})
+    parts, meta = run.load_checkpoint()
+    assert meta == {"round": 2} and parts["island0"]["x"].tolist() == [0, 0] and parts["island1"]["x"].tolist() == [9, 9]
+    assert sorted(p.name for p in (run.path / "checkpoint").iterdir()) == ["island0-1.npz", "island1-3.npz", "latest.json"]
+    assert RunDir(run.path).read_part(newer)["x"].tolist() == [9, 9]  # another RunDir object reads it as well
+    with pytest.raises(ValueError, match="part name"):
+        run.write_part("../x", {})
+
+
 def test_pickled_array_inside_the_npz_is_refused_at_load(tmp_path):
     run = make_run(tmp_path)
-    run.save_checkpoint({"x": np.zeros(2)}, {})
+    save(run, {"x": np.zeros(2)}, {})
     buffer = io.BytesIO()
     np.savez(buffer, x=np.array([None, None], dtype=object))
     blob = buffer.getvalue()
     (run.path / "checkpoint" / "state-1.npz").write_bytes(blob)
-    _edit_manifest(run, lambda m: m.update(sha256=hashlib.sha256(blob).hexdigest()))
+    _edit_manifest(run, lambda m: m["parts"]["state"].update(sha256=hashlib.sha256(blob).hexdigest()))
     with pytest.raises(StoreError, match="state-1.npz: not a readable .npz"):
         run.load_checkpoint()

@@ -6,16 +6,19 @@ Layout::
     progress.jsonl     one JSON object per report
     champions.jsonl    one JSON object per new champion
     final.json         final evaluation (one JSON object)
-    checkpoint/        latest.json (the manifest) + state-<n>.npz (numeric arrays)
+    checkpoint/        latest.json (the manifest) + <part>-<n>.npz (numeric arrays, one file per part)
 
 Contracts
 - User-facing files are JSON or YAML; nothing is ever pickled. Checkpoint arrays are NumPy ``.npz``
   read with ``allow_pickle=False``, and only bool/int/uint/float arrays may be saved.
 - Whole-file writes go to a temporary file in the same directory, are fsynced, then ``os.replace``-d
   over the target: a reader sees the old file or the new one, never a mix.
-- A checkpoint is committed when ``checkpoint/latest.json`` names it: the new ``.npz`` is written
-  first, the manifest replaced second, older ``.npz`` files deleted last. A crash at any point
-  leaves a loadable checkpoint (the previous or the new one). Loading checks the manifest, the
+- A checkpoint is a set of *parts* (a search run: one per island, one for the migrants), each an
+  ``.npz`` written on its own whenever its owner has it (:meth:`RunDir.write_part`), so a run with
+  many islands never writes, or holds in memory, all of them at once. It is committed when
+  ``checkpoint/latest.json`` names its parts (:meth:`RunDir.commit_checkpoint`): parts first, the
+  manifest replaced second, files no longer named deleted last. A crash at any point leaves a
+  loadable checkpoint (the previous or the new one). Reading a part checks the manifest, the
   file's sha256 and every array's dtype and shape.
 - A log line is committed when its newline is written. A last line cut short by a killed process
   is ignored when reading and removed before the next append; any other bad line is corruption.
@@ -43,9 +46,10 @@ import yaml
 from zero.errors import StoreError
 
 CHECKPOINT_FORMAT = "zero.checkpoint"
-CHECKPOINT_VERSION = 2  # 2: one set of arrays per island (island<i>.*)
+CHECKPOINT_VERSION = 3  # 3: one file per part; 2: one file, arrays island<i>.*
 NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
-_STATE_NAME = re.compile(r"state-(\d+)\.npz")
+_PART_FILE = re.compile(r"([a-z][a-z0-9_]*)-(\d+)\.npz")
+_PART_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _RESERVED_ARRAY_NAMES = ("file", "allow_pickle")  # parameter names of np.savez
 
 
@@ -166,6 +170,7 @@ class RunDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._sealed: set[str] = set()  # logs whose tail this object has checked before appending
+        self._serial: int | None = None  # the number of the last checkpoint part written
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"
@@ -285,53 +290,69 @@ class RunDir:
         return self.read_json(self.FINAL)
 
     # ---- checkpoint ----------------------------------------------------------------------------
-    def save_checkpoint(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
-        """Commit ``arrays`` (numeric dtypes only; ValueError otherwise) and JSON-able ``meta``."""
-        arrays = {name: _checked_array(name, value) for name, value in arrays.items()}
-        if not isinstance(meta, dict):
-            raise TypeError(f"checkpoint meta must be a dict, got {type(meta).__name__}")
+    def _checkpoint_dir(self) -> Path:
         directory = self.path / self.CHECKPOINT
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            present = list(directory.iterdir())
         except OSError as e:
             raise StoreError(directory, f"cannot prepare the checkpoint directory ({e.strerror or e})") from None
-        numbers = [int(m.group(1)) for p in present if (m := _STATE_NAME.fullmatch(p.name))]
-        state = f"state-{max(numbers, default=0) + 1}.npz"
+        return directory
+
+    def write_part(self, name: str, arrays: dict[str, np.ndarray]) -> dict:
+        """Write one part of the next checkpoint (numeric arrays only: ValueError otherwise) and
+        return its manifest entry, for :meth:`commit_checkpoint` and :meth:`read_part`. Nothing is
+        committed: until the manifest names it, a part is only a file."""
+        if not isinstance(name, str) or not _PART_NAME.fullmatch(name):
+            raise ValueError(f"checkpoint part name {name!r}: need lower-case letters, digits and '_'")
+        arrays = {key: _checked_array(key, value) for key, value in arrays.items()}
+        directory = self._checkpoint_dir()
+        if self._serial is None:  # numbers go up within a run directory, past any file there
+            found = [int(m.group(2)) for p in directory.iterdir() if (m := _PART_FILE.fullmatch(p.name))]
+            self._serial = max(found, default=0)
+        self._serial += 1
+        file = f"{name}-{self._serial}.npz"
         buffer = io.BytesIO()
         np.savez(buffer, allow_pickle=False, **arrays)
         blob = buffer.getvalue()
-        atomic_write(directory / state, blob)
-        manifest = {
-            "format": CHECKPOINT_FORMAT,
-            "version": CHECKPOINT_VERSION,
-            "file": state,
-            "sha256": hashlib.sha256(blob).hexdigest(),
-            "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape)} for name, a in arrays.items()},
-            "meta": to_plain(meta),
-        }
+        atomic_write(directory / file, blob)
+        return {"file": file, "sha256": hashlib.sha256(blob).hexdigest(),
+                "arrays": {key: {"dtype": a.dtype.str, "shape": list(a.shape)} for key, a in arrays.items()}}  # fmt: skip
+
+    def commit_checkpoint(self, parts: dict[str, dict], meta: dict) -> None:
+        """Make ``parts`` (name -> :meth:`write_part` entry) and JSON-able ``meta`` the checkpoint;
+        then delete the files no longer named (older parts, debris of interrupted writes)."""
+        if not isinstance(meta, dict):
+            raise TypeError(f"checkpoint meta must be a dict, got {type(meta).__name__}")
+        directory = self._checkpoint_dir()
+        manifest = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "parts": parts, "meta": to_plain(meta)}
         atomic_write(directory / "latest.json", (json.dumps(manifest, indent=1, allow_nan=False) + "\n").encode())
-        for old in present:  # earlier states, and temporary files of interrupted writes
-            if _STATE_NAME.fullmatch(old.name) or (old.name.startswith(".") and old.name.endswith(".tmp")):
+        named = {part["file"] for part in parts.values()}
+        for old in directory.iterdir():
+            if (_PART_FILE.fullmatch(old.name) and old.name not in named) or (old.name.startswith(".") and old.name.endswith(".tmp")):
                 with contextlib.suppress(OSError):
                     old.unlink()
 
-    def load_checkpoint(self) -> tuple[dict[str, np.ndarray], dict] | None:
-        """The committed checkpoint's ``(arrays, meta)``, verified; None if the run has none."""
-        manifest_path = self.path / self.CHECKPOINT / "latest.json"
-        data = _read_bytes(manifest_path)
+    def checkpoint_manifest(self) -> tuple[dict[str, dict], dict] | None:
+        """The committed checkpoint's ``(parts, meta)`` (parts: name -> entry for :meth:`read_part`),
+        the manifest checked; None if the run has none."""
+        path = self.path / self.CHECKPOINT / "latest.json"
+        data = _read_bytes(path)
         if data is None:
             return None
-        manifest = _check_manifest(manifest_path, data)
-        path = manifest_path.with_name(manifest["file"])
+        manifest = _check_manifest(path, data)
+        return manifest["parts"], manifest["meta"]
+
+    def read_part(self, part: dict) -> dict[str, np.ndarray]:
+        """The arrays of a committed part, verified against its manifest entry."""
+        path = self.path / self.CHECKPOINT / part["file"]
         blob = _read_bytes(path)
         if blob is None:
-            raise StoreError(path, f"missing, though {manifest_path.name} names it as the checkpoint")
-        if hashlib.sha256(blob).hexdigest() != manifest["sha256"]:
+            raise StoreError(path, "missing, though latest.json names it as part of the checkpoint")
+        if hashlib.sha256(blob).hexdigest() != part["sha256"]:
             raise StoreError(path, "sha256 does not match the manifest: the file is corrupt")
         if not blob.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # np.load takes anything else for a pickle
             raise StoreError(path, "not a .npz (zip) file")
-        expected, arrays = manifest["arrays"], {}
+        expected, arrays = part["arrays"], {}
         try:
             with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
                 names = set(npz.files)
@@ -349,7 +370,15 @@ class RunDir:
             raise StoreError(path, f"not a readable .npz checkpoint ({type(e).__name__}: {e})") from None
         if names - set(expected):
             raise StoreError(path, f"arrays {sorted(names - set(expected))} are not in the manifest")
-        return arrays, manifest["meta"]
+        return arrays
+
+    def load_checkpoint(self) -> tuple[dict[str, dict[str, np.ndarray]], dict] | None:
+        """Every part's arrays (name -> arrays) and the meta, verified; None if the run has none."""
+        found = self.checkpoint_manifest()
+        if found is None:
+            return None
+        parts, meta = found
+        return {name: self.read_part(part) for name, part in parts.items()}, meta
 
 
 def _number(value: Any) -> bool:
@@ -382,6 +411,15 @@ def _array_spec_ok(spec: Any) -> bool:
     )
 
 
+def _part_entry_ok(part: Any) -> bool:
+    return (
+        isinstance(part, dict)
+        and isinstance(part.get("file"), str) and bool(_PART_FILE.fullmatch(part["file"]))
+        and isinstance(part.get("sha256"), str) and bool(re.fullmatch(r"[0-9a-f]{64}", part["sha256"]))
+        and isinstance(part.get("arrays"), dict) and all(map(_array_spec_ok, part["arrays"].values()))
+    )  # fmt: skip
+
+
 def _check_manifest(path: Path, data: bytes) -> dict:
     """The parsed ``latest.json`` with every field checked; StoreError naming the first bad one."""
     manifest = _json_object(data, path, "checkpoint manifest: ")
@@ -395,10 +433,8 @@ def _check_manifest(path: Path, data: bytes) -> dict:
             path, f"checkpoint version {version!r} is {what}; this zero reads version {CHECKPOINT_VERSION}"
         )
     fields = (
-        ("file", lambda v: isinstance(v, str) and _STATE_NAME.fullmatch(v), "a name like 'state-1.npz'"),
-        ("sha256", lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v), "64 hex digits"),
-        ("arrays", lambda v: isinstance(v, dict) and all(map(_array_spec_ok, v.values())),
-         '{name: {"dtype": str, "shape": [int, ...]}}'),
+        ("parts", lambda v: isinstance(v, dict) and all(isinstance(k, str) and _part_entry_ok(p) for k, p in v.items()),
+         '{name: {"file": "<name>-<n>.npz", "sha256": 64 hex digits, "arrays": {name: {"dtype": str, "shape": [int, ...]}}}}'),
         ("meta", lambda v: isinstance(v, dict), "a JSON object"),
     )
     for key, ok, expected in fields:

@@ -31,6 +31,13 @@ checkpoints and stops with an error (``--resume`` continues it).
 Disk goes through :mod:`zero.store` only: ``progress.jsonl`` one record per island batch,
 ``champions.jsonl`` one per candidate, ``checkpoint/`` every ``checkpoint_seconds`` and on stop (all
 islands' snapshots and the migrants still needed), ``final.json`` at the end.
+
+Scale (hundreds of islands): each island's snapshot is written to its own checkpoint part as soon
+as it arrives and is not kept in memory (a lost island is rebuilt from the file), so the driver
+holds at most one snapshot at a time and a checkpoint's commit writes only the migrants and the
+manifest. Per message the driver does constant work: it submits only the island whose batch came
+back and its successor (the one island that may have been waiting for its migrants), and keeps its
+counts and figures as running totals and arrays rather than walking every island.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ from zero.store import RunDir
 
 STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_individuals", "max_seconds", "interrupted"
 MAX_LOSSES = 3  # an island lost this many times ends the run (a worker that keeps dying is a bug or no memory)
+_ISLAND_PART, _MIGRANTS_PART = "island{}", "migrants"  # checkpoint parts
+_FIGURES = ("rate", "best_fitness", "mean_fitness", "fec_hit_rate", "evaluations", "hurdle_stops")  # per island, for the progress record
 
 
 @dataclass
@@ -72,7 +81,7 @@ class _IslandView:
 
     individuals: int = 0  # the island's count after its last batch back
     logged: int = 0  # the highest count already logged (a replay after a loss is not logged again)
-    snapshot: dict[str, np.ndarray] | None = None  # its latest snapshot (None: it starts from scratch)
+    part: dict | None = None  # the checkpoint part holding its latest snapshot (None: it starts from scratch)
     snapshot_individuals: int = 0
     busy: bool = False
     losses: int = 0
@@ -104,36 +113,45 @@ class Run:
         self.solved_at: int | None = None  # island count at which the run was solved
         self.losses = 0
         self._short_batches = 0
+        self._budgets = self.budgets()
+        # running figures, so that a message costs the same with 10 islands or 1,000
+        self.individuals = 0  # sum of the islands' counts
+        self._busy = 0  # islands with a batch in flight
+        self._below_limit = self.count  # islands that have not reached their limit
+        self._wanting = 0  # islands whose snapshot the checkpoint under way still needs
+        self._ready: list[int] = []  # islands that may have become submittable since the last submissions
+        self._figures = np.full((self.count, len(_FIGURES)), np.nan)  # each island's latest batch (NaN: none yet)
         source = str(self.store.path / "checkpoint")
         if resume:
             self._restore(source)
             self.store.write_config(experiment.to_dict())  # with the overrides this session was given
-        self.pool.start([v.snapshot for v in self.views], source)
+        self.pool.start(self._snapshot_of, source)
         if not resume:
             self._checkpoint()  # resumable from the start, even if stopped before the first batch
 
     # ---- state kept across sessions
 
     def _checkpoint(self) -> None:
-        arrays: dict[str, np.ndarray] = {}
-        islands = []
-        for i, view in enumerate(self.views):
-            if view.snapshot is not None:
-                arrays.update({f"island{i}.{k}": v for k, v in view.snapshot.items()})
-            islands.append({"individuals": view.snapshot_individuals, "snapshot": view.snapshot is not None})
-        for (i, r), m in sorted(self.migrants.items()):
-            arrays.update({f"migrants{i}.{r}.{k}": v for k, v in m._asdict().items()})
+        """Commit the islands' latest snapshot parts (already written) with the migrants still needed."""
+        migrants = {f"{i}.{r}.{k}": v for (i, r), m in sorted(self.migrants.items()) for k, v in m._asdict().items()}
+        parts = {_ISLAND_PART.format(i): v.part for i, v in enumerate(self.views) if v.part is not None}
+        parts[_MIGRANTS_PART] = self.store.write_part(_MIGRANTS_PART, migrants)
         meta = {
-            "seconds": self.seconds, "islands": islands, "solved_at": self.solved_at,
-            "migrants": sorted([i, r] for i, r in self.migrants),
+            "seconds": self.seconds, "islands": [{"individuals": v.snapshot_individuals} for v in self.views],
+            "solved_at": self.solved_at, "migrants": sorted([i, r] for i, r in self.migrants),
         }  # fmt: skip
-        self.store.save_checkpoint(arrays, meta)
+        self.store.commit_checkpoint(parts, meta)
+
+    def _snapshot_of(self, island: int) -> dict[str, np.ndarray] | None:
+        """``island``'s latest snapshot, read back from its checkpoint part (None: none yet)."""
+        part = self.views[island].part
+        return None if part is None else self.store.read_part(part)
 
     def _restore(self, source: str) -> None:
-        loaded = self.store.load_checkpoint()
-        if loaded is None:
+        found = self.store.checkpoint_manifest()
+        if found is None:
             raise StoreError(source, "no checkpoint to resume from")
-        arrays, meta = loaded
+        parts, meta = found
         try:
             self.seconds = float(meta["seconds"])
             islands = meta["islands"]
@@ -141,24 +159,23 @@ class Run:
                 raise ValueError(f"it holds {len(islands)} islands, the config says {self.count}")
             for i, (view, info) in enumerate(zip(self.views, islands)):
                 view.individuals = view.logged = view.snapshot_individuals = int(info["individuals"])
-                if info["snapshot"]:
-                    prefix = f"island{i}."
-                    view.snapshot = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+                view.part = parts.get(_ISLAND_PART.format(i))
+                if view.part is None and view.individuals:
+                    raise ValueError(f"island {i} is at {view.individuals} individuals but has no part")
+            arrays = self.store.read_part(parts[_MIGRANTS_PART])
             for i, r in meta["migrants"]:
-                self.migrants[(i, r)] = Migrants(*(arrays[f"migrants{i}.{r}.{k}"] for k in Migrants._fields))
+                self.migrants[(i, r)] = Migrants(*(arrays[f"{i}.{r}.{k}"] for k in Migrants._fields))
             self.solved_at = meta["solved_at"]
         except (KeyError, TypeError, ValueError) as e:
             raise StoreError(source, f"checkpoint meta is invalid ({type(e).__name__}: {e}); "
                                      "expected seconds, islands, migrants and solved_at") from None  # fmt: skip
+        self.individuals = sum(v.individuals for v in self.views)
+        self._below_limit = sum(v.individuals < self._limit(i) for i, v in enumerate(self.views))
         self.store.trim_logs([v.individuals for v in self.views])
         self.candidates = read_candidates(self.store)
         self._choose_champion()
 
     # ---- figures
-
-    @property
-    def individuals(self) -> int:
-        return sum(v.individuals for v in self.views)
 
     def budgets(self) -> list[int]:
         """The run's individual budget split between the islands (the first ones take the rest)."""
@@ -166,16 +183,15 @@ class Run:
         return [total // self.count + (i < total % self.count) for i in range(self.count)]
 
     def _record(self, batch: Batch, seconds: float) -> dict[str, Any]:
-        latest = [v.latest for v in self.views if v.latest is not None]
-        means = [b.mean_fitness for b in latest if b.mean_fitness is not None]
-        hits = [b.fec_hit_rate for b in latest]
+        # vectorized over the islands that have a batch back: microseconds at 1,000 islands
+        rate, best, mean, hits, evaluations, stops = self._figures[~np.isnan(self._figures[:, 0])].T
+        mean = mean[~np.isnan(mean)]  # an island's mean is None until its population is full
         return {
             "individuals": self.individuals, "seconds": round(seconds, 3),
-            "individuals_per_second": sum(v.rate for v in self.views),
-            "best_fitness": max(b.best_fitness for b in latest), "mean_fitness": float(np.mean(means)) if means else None,
+            "individuals_per_second": float(rate.sum()),
+            "best_fitness": float(best.max()), "mean_fitness": float(mean.mean()) if mean.size else None,
             "best_select_fitness": None if self.champion is None else self.champion.select_fitness,
-            "fec_hit_rate": float(np.mean(hits)), "evaluations": sum(b.evaluations for b in latest),
-            "hurdle_stops": sum(b.hurdle_stops for b in latest),
+            "fec_hit_rate": float(hits.mean()), "evaluations": int(evaluations.sum()), "hurdle_stops": int(stops.sum()),
             "island": batch.island, "island_individuals": batch.individuals,
             "island_best_fitness": batch.best_fitness, "island_mean_fitness": batch.mean_fitness,
             "immigrants": batch.immigrants,
@@ -188,7 +204,11 @@ class Run:
         view = self.views[batch.island]
         view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
         self._check_batch_length(batch)
-        view.busy, view.individuals, view.latest = False, batch.individuals, batch
+        self._busy -= 1
+        self._set_individuals(batch.island, batch.individuals)
+        view.busy, view.latest = False, batch
+        self._figures[batch.island] = [view.rate, batch.best_fitness, np.nan if batch.mean_fitness is None else batch.mean_fitness,
+                                       batch.fec_hit_rate, batch.evaluations, batch.hurdle_stops]  # fmt: skip
         if batch.migrants is not None:
             self.migrants[(batch.island, batch.individuals // self.migrate_every)] = batch.migrants
         if batch.individuals <= view.logged:
@@ -201,13 +221,21 @@ class Run:
             self.store.append_champion(candidate.to_record())
         self.candidates += found
         solved = solving_count(found, self.experiment.config["stop"]["select_fitness"])
-        if solved is not None:
-            self.solved_at = solved if self.solved_at is None else min(self.solved_at, solved)
+        if solved is not None and (self.solved_at is None or solved < self.solved_at):
+            self.solved_at = solved  # every island's limit may have changed: count again (rare)
+            self._below_limit = sum(v.individuals < self._limit(i) for i, v in enumerate(self.views))
         if found:
             self._choose_champion()
         record = self._record(batch, seconds)
         self.store.append_progress(record)
         self.progress.update(record)
+
+    def _set_individuals(self, island: int, count: int) -> None:
+        """Move ``island``'s count to ``count``, keeping the running totals."""
+        view, limit = self.views[island], self._limit(island)
+        self.individuals += count - view.individuals
+        self._below_limit += (count < limit) - (view.individuals < limit)
+        view.individuals = count
 
     def _choose_champion(self) -> None:
         self.champion = choose_champion(self.candidates, self.solved_at)
@@ -223,7 +251,7 @@ class Run:
                     "report_every would make the islands faster")  # fmt: skip
 
     def _limit(self, island: int) -> int:
-        limit = self.budgets()[island]
+        limit = self._budgets[island]
         return limit if self.solved_at is None else min(limit, self.solved_at)
 
     def _submit(self, island: int) -> bool:
@@ -239,6 +267,7 @@ class Run:
             immigrants = self.migrants[key]
         self.pool.submit(island, self._limit(island), immigrants)
         view.busy = True
+        self._busy += 1
         return True
 
     def _lose(self, island: int, error: IslandLost) -> None:
@@ -251,19 +280,35 @@ class Run:
                             f"checkpointed: `zero run --resume --out {self.store.path}` continues it")  # fmt: skip
         self.progress.message(f"island {island} lost ({error}); rebuilt from its snapshot at "
                               f"{view.snapshot_individuals:,} individuals")  # fmt: skip
-        self.pool.rebuild(island, view.snapshot, str(self.store.path / "checkpoint"))
-        view.busy, view.individuals = False, view.snapshot_individuals
+        self.pool.rebuild(island, self._snapshot_of(island), str(self.store.path / "checkpoint"))
+        self._busy -= view.busy
+        view.busy = False
+        self._set_individuals(island, view.snapshot_individuals)
+        self._ready.append(island)
 
-    def _snapshot_idle(self) -> None:
-        """Snapshots of the islands that want one and have no batch in flight (the others are asked
-        when their batch is back, before their next one is submitted)."""
+    def _want_snapshots(self) -> None:
+        """Start a checkpoint: every island owes a snapshot; the idle ones give it now, the others
+        when their batch is back (:meth:`_snapshot`), before their next one is submitted."""
+        for view in self.views:
+            view.wants_snapshot = True
+        self._wanting = self.count
         for i, view in enumerate(self.views):
-            if view.wants_snapshot and not view.busy:
-                try:
-                    view.snapshot = self.pool.snapshot(i)
-                    view.snapshot_individuals, view.wants_snapshot = view.individuals, False
-                except IslandLost as e:
-                    self._lose(i, e)
+            if not view.busy:
+                self._snapshot(i)
+
+    def _snapshot(self, island: int) -> None:
+        """Write idle ``island``'s snapshot into its checkpoint part if it owes one (it is not kept)."""
+        view = self.views[island]
+        if not view.wants_snapshot:
+            return
+        try:
+            snapshot = self.pool.snapshot(island)
+        except IslandLost as e:
+            self._lose(island, e)
+            return
+        view.part = self.store.write_part(_ISLAND_PART.format(island), snapshot)
+        view.snapshot_individuals, view.wants_snapshot = view.individuals, False
+        self._wanting -= 1
 
     def _prune_migrants(self) -> None:
         """Migrants can be needed again only by an island replaying from its snapshot."""
@@ -273,10 +318,8 @@ class Run:
 
     def _stop_reason(self, seconds: float, interrupted: bool) -> str | None:
         stop = self.experiment.config["stop"]
-        if self.solved_at is not None and all(v.individuals >= self._limit(i) for i, v in enumerate(self.views)):
-            return STOP_SOLVED
-        if all(v.individuals >= b for v, b in zip(self.views, self.budgets())):
-            return STOP_INDIVIDUALS
+        if self._below_limit == 0:  # a limit is the budget, or less once solved
+            return STOP_SOLVED if self.solved_at is not None else STOP_INDIVIDUALS
         if stop["max_seconds"] is not None and seconds >= stop["max_seconds"]:
             return STOP_SECONDS
         if interrupted:
@@ -291,30 +334,32 @@ class Run:
         last_checkpoint = started
         clock = lambda: self.seconds + time.perf_counter() - started  # noqa: E731
         reason, checkpoint_due = None, False
+        self._ready = list(range(self.count))
         with Interrupt() as interrupt, self.progress:
             while True:
                 reason = reason or self._stop_reason(clock(), interrupt.requested)
                 if reason is None:
-                    for i in range(self.count):
+                    for i in sorted(set(self._ready)):  # in island order, as a walk over all of them would
                         self._submit(i)
-                if not any(v.busy for v in self.views):
+                    self._ready = []
+                if self._busy == 0:
                     break  # stopped, or every island is at its limit
                 island, batch = self.pool.wait()
                 if isinstance(batch, IslandLost):
                     self._lose(island, batch)
                     continue
                 self._take(batch, clock())
+                self._ready += [island, (island + 1) % self.count]  # its successor may be waiting for its migrants
                 if not checkpoint_due and reason is None and time.perf_counter() - last_checkpoint >= cfg["checkpoint_seconds"]:
                     checkpoint_due = True
-                    for view in self.views:
-                        view.wants_snapshot = True
-                if checkpoint_due:
-                    self._snapshot_idle()
-                    if not any(v.wants_snapshot for v in self.views):
-                        self.seconds, started = clock(), time.perf_counter()
-                        last_checkpoint, checkpoint_due = started, False
-                        self._prune_migrants()
-                        self._checkpoint()
+                    self._want_snapshots()
+                elif checkpoint_due:
+                    self._snapshot(island)
+                if checkpoint_due and self._wanting == 0:
+                    self.seconds, started = clock(), time.perf_counter()
+                    last_checkpoint, checkpoint_due = started, False
+                    self._prune_migrants()
+                    self._checkpoint()
             reason = reason or self._stop_reason(clock(), interrupt.requested)
         if reason is None:
             raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
@@ -325,9 +370,7 @@ class Run:
     def checkpoint(self) -> None:
         """Snapshot every island and write the run's checkpoint; call it only between searches
         (no batch in flight), as :meth:`search` does when it stops."""
-        for view in self.views:
-            view.wants_snapshot = True
-        self._snapshot_idle()
+        self._want_snapshots()
         self._checkpoint()
 
     def finish(self, reason: str) -> Outcome:

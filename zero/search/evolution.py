@@ -315,23 +315,27 @@ class Evolution:
     def arrays(self) -> dict[str, np.ndarray]:
         """The whole state as named arrays (copies), for a checkpoint."""
         out = {f"state.{k}": v.copy() for k, v in self.state._asdict().items()}
-        out.update({f"fec.{k}": v.copy() for k, v in self.cache._asdict().items()})
+        out.update({f"fec.{k}": v for k, v in fec_.entries(self.cache).items()})  # contents, not layout
         return out
 
     def load_arrays(self, arrays: dict[str, np.ndarray], source: str) -> None:
         """Restore :meth:`arrays`; every stored program is validated, so a corrupt checkpoint is
         reported (:class:`~zero.errors.ZeroError` naming ``source``) instead of corrupting memory."""
-        fresh = {"state": self.state, "fec": self.cache}
-        for prefix, tup in fresh.items():
-            for name, current in tup._asdict().items():
-                key = f"{prefix}.{name}"
-                got = arrays.get(key)
-                if got is None or got.shape != current.shape or got.dtype != current.dtype:
-                    found = "missing" if got is None else f"{got.dtype}{list(got.shape)}"
-                    raise ZeroError(f"{source}: checkpoint array {key} is {found}, this experiment needs "
-                                    f"{current.dtype}{list(current.shape)} (was the config changed?)")  # fmt: skip
+        for name, current in self.state._asdict().items():
+            key = f"state.{name}"
+            got = arrays.get(key)
+            if got is None or got.shape != current.shape or got.dtype != current.dtype:
+                found = "missing" if got is None else f"{got.dtype}{list(got.shape)}"
+                raise ZeroError(f"{source}: checkpoint array {key} is {found}, this experiment needs "
+                                f"{current.dtype}{list(current.shape)} (was the config changed?)")  # fmt: skip
+        missing = [f"fec.{k}" for k in fec_.ENTRY_FIELDS if f"fec.{k}" not in arrays]
+        if missing:
+            raise ZeroError(f"{source}: checkpoint arrays {missing} are missing")
+        try:
+            cache = fec_.from_entries(self.cache.keys.shape[0], *(np.ascontiguousarray(arrays[f"fec.{k}"]) for k in fec_.ENTRY_FIELDS))
+        except ValueError as e:
+            raise ZeroError(f"{source}: checkpoint's FEC entries are corrupt: {e}") from None
         state = State(*(np.ascontiguousarray(arrays[f"state.{k}"]).copy() for k in State._fields))
-        cache = fec_.FecArrays(*(np.ascontiguousarray(arrays[f"fec.{k}"]).copy() for k in fec_.FecArrays._fields))
         counters = state.counters
         if not 0 <= counters[_K.FILLED] <= self.settings.population or not 0 <= counters[_K.NEXT_SLOT] < self.settings.population:
             raise ZeroError(f"{source}: checkpoint counters are out of range: {counters.tolist()}")
@@ -343,7 +347,4 @@ class Evolution:
             self._check_program(state.template_code, state.template_data, state.template_bounds)
         except (ProgramError, IndexError, ValueError) as e:
             raise ZeroError(f"{source}: checkpoint holds an invalid program: {e}") from None
-        trouble = fec_.problem(cache)
-        if trouble:
-            raise ZeroError(f"{source}: checkpoint's FEC arrays are corrupt: {trouble}")
         self.state, self.cache = state, cache

@@ -21,7 +21,11 @@ Contracts
   ``forget_every`` times is dropped on that lookup, which then misses, so the program is
   re-evaluated and stored again (reference ``forget_every``).
 - Everything lives in plain NumPy arrays (:class:`FecArrays`), so the compiled loop can use it
-  without Python, a checkpoint can store it, and the search is deterministic given its seed.
+  without Python and the search is deterministic given its seed.
+- A checkpoint stores the cache's *contents* (:func:`entries`: keys, values and hit counts from the
+  most to the least recent, and the counters), not its layout: buckets, chains and node numbers
+  only make lookups fast and never change what a lookup answers, so :func:`from_entries` rebuilds
+  a cache that behaves identically from a third of the bytes (less while the cache is filling).
 """
 
 from __future__ import annotations
@@ -214,40 +218,53 @@ def insert(cache, key, value):
     meta[SIZE] += 1
 
 
-def problem(cache: FecArrays) -> str | None:
-    """What makes ``cache`` unusable (indices out of range, inconsistent sizes), or None. The
-    compiled code trusts these indices, so arrays read from a file are checked first."""
-    C = cache.keys.shape[0]
-    if cache.buckets.shape[0] < 2 or cache.buckets.shape[0] & (cache.buckets.shape[0] - 1):
-        return "bucket count is not a power of two"
-    for name in ("buckets", "chain", "newer", "older"):
-        a = getattr(cache, name)
-        if a.size and (a.min() < NONE or a.max() >= C):
-            return f"{name} holds a node index outside [-1, {C})"
-    meta = cache.meta
-    if meta.shape[0] != 8 or not (0 <= meta[SIZE] <= C and 0 <= meta[FRESH] <= C and 0 <= meta[FREE_COUNT] <= C):
-        return f"meta {meta.tolist()} is out of range for capacity {C}"
-    if not (NONE <= meta[HEAD] < C and NONE <= meta[TAIL] < C) or meta[FORGET_EVERY] < 1:
-        return f"meta {meta.tolist()} is out of range for capacity {C}"
-    if meta[FREE_COUNT] and (cache.free[: meta[FREE_COUNT]].min() < 0 or cache.free[: meta[FREE_COUNT]].max() >= C):
-        return "free list holds a node index out of range"
-    if meta[SIZE] + meta[FREE_COUNT] != meta[FRESH]:
-        return f"meta {meta.tolist()}: size + released nodes != nodes handed out"
-    # every walk below is bounded, so a cycle is reported instead of looping forever
-    walked, n, previous = 0, int(meta[HEAD]), NONE
-    while n != NONE and walked <= C:
-        if cache.newer[n] != previous:
-            return "recency list links disagree"
-        walked, previous, n = walked + 1, n, int(cache.older[n])
-    if walked != meta[SIZE] or previous != meta[TAIL]:
-        return "recency list does not hold exactly the cached entries"
-    chained = 0
-    for b in range(cache.buckets.shape[0]):
-        n = int(cache.buckets[b])
-        while n != NONE and chained <= C:
-            if int(cache.keys[n]) & (cache.buckets.shape[0] - 1) != b:
-                return "an entry sits in the wrong bucket"
-            chained, n = chained + 1, int(cache.chain[n])
-    if chained != meta[SIZE]:
-        return "bucket chains do not hold exactly the cached entries"
-    return None
+@compiled
+def _walk(cache, keys, values, hits):
+    n, i = cache.meta[HEAD], 0
+    while n != NONE:
+        keys[i], values[i], hits[i] = cache.keys[n], cache.values[n], cache.hits[n]
+        n, i = cache.older[n], i + 1
+
+
+@compiled
+def _refill(cache, keys, values, hits):
+    for i in range(keys.shape[0] - 1, -1, -1):  # the least recent first: the last inserted is the head
+        insert(cache, keys[i], values[i])
+        cache.hits[cache.meta[HEAD]] = hits[i]
+
+
+ENTRY_FIELDS = ("keys", "values", "hits", "counters")
+
+
+def entries(cache: FecArrays) -> dict[str, np.ndarray]:
+    """The cache's contents (see the module docstring): ``keys``, ``values``, ``hits`` from the most
+    to the least recent entry, and ``counters`` = lookups, hits, forget_every."""
+    size = int(cache.meta[SIZE])
+    keys, values, hits = np.zeros(size, np.uint64), np.zeros(size), np.zeros(size, np.int64)
+    _walk(cache, keys, values, hits)
+    counters = np.array([cache.meta[LOOKUPS], cache.meta[HITS], cache.meta[FORGET_EVERY]], np.int64)
+    return {"keys": keys, "values": values, "hits": hits, "counters": counters}
+
+
+def from_entries(capacity: int, keys: np.ndarray, values: np.ndarray, hits: np.ndarray, counters: np.ndarray) -> FecArrays:
+    """A cache of ``capacity`` holding :func:`entries`' contents; ValueError if they cannot be one
+    (more entries than the capacity, repeated keys, hit counts or counters out of range)."""
+    size = keys.shape[0]
+    if keys.dtype != np.uint64 or values.dtype != np.float64 or hits.dtype != np.int64 or counters.dtype != np.int64:
+        raise ValueError("entries need uint64 keys, float64 values, int64 hits and counters")
+    if keys.ndim != 1 or values.shape != (size,) or hits.shape != (size,) or counters.shape != (3,):
+        raise ValueError(f"entry arrays disagree in shape: keys {keys.shape}, values {values.shape}, "
+                         f"hits {hits.shape}, counters {counters.shape} (need 3)")  # fmt: skip
+    lookups, hit_count, forget_every = (int(c) for c in counters)
+    if size > capacity:
+        raise ValueError(f"{size} entries do not fit a cache of capacity {capacity}")
+    if not (forget_every >= 1 and 0 <= hit_count <= lookups):
+        raise ValueError(f"counters {counters.tolist()} are out of range (lookups >= hits >= 0, forget_every >= 1)")
+    if size and (hits.min() < 0 or hits.max() >= forget_every):
+        raise ValueError(f"hit counts must lie in [0, {forget_every}) (forget_every)")
+    if np.unique(keys).shape[0] != size:
+        raise ValueError("a key appears twice")
+    cache = new_cache(capacity, forget_every)
+    _refill(cache, keys, values, hits)
+    cache.meta[LOOKUPS], cache.meta[HITS] = lookups, hit_count
+    return cache

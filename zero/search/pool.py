@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -32,8 +33,9 @@ class IslandPool(Protocol):
     count: int
     min_batch_seconds: float  # a batch shorter than this is mostly call overhead (the driver warns)
 
-    def start(self, snapshots: list[dict[str, np.ndarray] | None], source: str) -> None:
-        """Create the islands (from snapshots where given) and compile their search loops."""
+    def start(self, snapshot: Callable[[int], dict[str, np.ndarray] | None], source: str) -> None:
+        """Create the islands, each from ``snapshot(i)`` unless that is None, and compile their search
+        loops. ``snapshot`` reads a file: call it once per island, when that island is created."""
 
     def submit(self, island: int, budget: int, immigrants: Migrants | None) -> None:
         """Queue :meth:`Island.advance` on ``island``."""
@@ -66,12 +68,13 @@ class LocalIslands:
         self.islands: list[Island] = []
         self._queue: deque = deque()
 
-    def start(self, snapshots, source):
+    def start(self, snapshot, source):
         self._tasks = self.experiment.tasks("search"), self.experiment.tasks("select")
         self.islands = [Island(self.experiment, i, *self._tasks) for i in range(self.count)]
-        for island, snapshot in zip(self.islands, snapshots):
-            if snapshot is not None:
-                island.restore(snapshot, source)
+        for i, island in enumerate(self.islands):
+            arrays = snapshot(i)
+            if arrays is not None:
+                island.restore(arrays, source)
         self.islands[0].warm_up()  # one process: one compile
 
     def submit(self, island, budget, immigrants):

@@ -28,6 +28,7 @@ import logging
 import os
 import socket
 import sys
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -210,6 +211,7 @@ class RayIslands:
         self.actors: list[Any] = []
         self.places: list[str] = [""] * count
         self._pending: dict[Any, int] = {}  # in-flight ObjectRef -> island
+        self._done: deque = deque()  # refs of pending batches known to be back, oldest first
         self._tasks = None
 
     def _actor(self, island: int, snapshot: dict[str, np.ndarray] | None, source: str):
@@ -223,17 +225,20 @@ class RayIslands:
         except ray_errors.RayTaskError as e:
             raise _unwrap(e) from None
 
-    def start(self, snapshots, source):
+    def start(self, snapshot, source):
         # task data into the object store once; the driver keeps the reference alive
         self._tasks = ray.put((self.experiment.tasks("search"), self.experiment.tasks("select")))
-        self.actors = [self._actor(i, s, source) for i, s in enumerate(snapshots)]
+        self.actors = [self._actor(i, snapshot(i), source) for i in range(self.count)]
         self._ready(list(range(self.count)))
 
     def submit(self, island, budget, immigrants):
         self._pending[self.actors[island].advance.remote(budget, immigrants)] = island
 
     def wait(self) -> tuple[int, Batch | IslandLost]:
-        [ref], _ = ray.wait(list(self._pending), num_returns=1)
+        if not self._done:  # every batch already back, in one call: the list of refs is not rebuilt per message
+            done, _ = ray.wait(list(self._pending), num_returns=len(self._pending), timeout=0)
+            self._done = deque(done or ray.wait(list(self._pending), num_returns=1)[0])
+        ref = self._done.popleft()
         island = self._pending.pop(ref)
         try:
             return island, self._get(island, ref)
@@ -266,7 +271,7 @@ class RayIslands:
         """Kill the actors (Ray stays up)."""
         for actor in self.actors:
             ray.kill(actor)
-        self.actors, self._pending = [], {}
+        self.actors, self._pending, self._done = [], {}, deque()
 
     def close(self):
         self.release()
