@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from configs import derived
 
+from zero.lang.budget import per_example_work
 from zero.lang.encoding import encode
 from zero.search import evolution_kernels as K
 from zero.search import fec as F
@@ -35,6 +36,9 @@ EXPERIMENTS = {
     # variable sizes grown from one no-op per component by every mutation type; median; no FEC
     "noop_median": {"search_space": "baseline", "initial": "noop", "population": 30, "tournament": 3,
                     "combine": "median", "mutations": dict.fromkeys(MUTATIONS, 1), "fec": {"enabled": False}},
+    # the demo under a compute limit of 8 scalar operations per example (0.1 x the 2-layer net's
+    # 80 at F=4), which zeroes about a third of random demo programs before the FEC
+    "compute_limit": {"population": 40, "tournament": 4, "compute_limit": 0.1},
     # the hand-written linear regressor as every initial program, a child mutated half the time
     "handwritten": {"initial": "linear", "population": 30, "tournament": 6, "mutation_probability": 0.5},
 }  # fmt: skip
@@ -42,6 +46,7 @@ CHUNKS = {
     "demo_fec": (1, 48, 1, 450, 700, 800),  # 2000
     "hurdles": (40, 160, 300, 300, 400),  # 1200; update_hurdle before each chunk, restart after the 3rd
     "noop_median": (30, 470, 600),  # 1100
+    "compute_limit": (40, 460, 600),  # 1100
     "handwritten": (29, 1, 370, 400),  # 800
 }
 
@@ -130,6 +135,11 @@ def test_compiled_loop_matches_the_oracle(name):
         assert len({len(p) for p in oracle.population}) > 1  # sizes changed
     if name == "handwritten":
         assert oracle.best_fitness > 0.9
+    if name == "compute_limit":  # the limit bit: some children were zeroed unevaluated, others scored
+        zeroed = oracle.individuals - oracle.fec.lookups  # every other child is looked up in the FEC
+        assert 0.05 * oracle.individuals < zeroed < 0.9 * oracle.individuals
+        F = oracle.tasks.feature_size
+        assert all(f == 0.0 for p, f in zip(oracle.population, oracle.fitness) if per_example_work(p, F) > oracle.max_work)
 
 
 def test_fingerprints_agree_with_the_compiled_ones():

@@ -3,7 +3,8 @@
 This is the Python-facing door to :mod:`zero.interpreter.compiler`; the search loop calls the compiled
 kernels directly. Fitness follows AutoML-Zero: per task the best epoch's validation score
 (``1 − (2/π)·arctan(RMSE)`` or accuracy), ``MIN_FITNESS`` (0) for programs that produce NaN/inf or
-errors above ``max_abs_error``; tasks combined by mean (default) or median.
+errors above ``max_abs_error``; tasks combined by mean (default) or median. A program over the
+compute limit (``max_work``, :mod:`zero.lang.budget`) scores ``MIN_FITNESS`` on every task unrun.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Literal
 
 import numpy as np
 
+from zero.interpreter.common import MIN_FITNESS
 from zero.interpreter.compiler import MAX_ABS_ERROR, combine, compile_for
 from zero.interpreter.liveness_kernels import live_program, workspace
+from zero.lang.budget import NO_LIMIT, per_example_work
 from zero.lang.encoding import Encoded, encode
 from zero.lang.program import Program
 from zero.tasks import TaskSet
@@ -52,16 +55,19 @@ def evaluate(
     combine_by: Combine = "mean",
     max_abs_error: float = MAX_ABS_ERROR,
     trace: bool = False,
+    max_work: float = NO_LIMIT,
 ) -> Evaluation:
     """Score ``program`` on every task of ``tasks`` (compiles the interpreter for F on first use).
     Only its live instructions run (:mod:`zero.interpreter.liveness_kernels`): the predictions, and
     so the traces and the fitness, are bit-identical to running all of them."""
     if combine_by not in ("mean", "median"):
         raise ValueError(f"combine_by must be 'mean' or 'median', got {combine_by!r}")
-    interpreter = compile_for(tasks.feature_size)
-    encoded = live_encoding(program)
     per_task = np.zeros(tasks.num_tasks)
     traces = np.full((tasks.num_tasks, trace_length(tasks)) if trace else (0, 0), np.nan)
+    if max_work < NO_LIMIT and per_example_work(program, tasks.feature_size) > max_work:
+        return Evaluation(MIN_FITNESS, per_task + MIN_FITNESS, traces if trace else None)
+    interpreter = compile_for(tasks.feature_size)
+    encoded = live_encoding(program)
     interpreter.evaluate_tasks(
         encoded.code, encoded.data, encoded.bounds, *program.memory,
         tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid, tasks.orders, tasks.rng_seeds,

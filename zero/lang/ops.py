@@ -165,3 +165,16 @@ def op_by_name(name: str) -> Op:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"unknown op {name!r}{hint}")
     return op
+
+
+def work(op: Op, feature_size: int) -> int:
+    """Scalar operations one execution of ``op`` does at feature size F, the price of an op in the
+    compute limit (:mod:`zero.lang.budget`): 0 for ``no_op``, F³ for ``matrix_matrix_product``,
+    else F², F or 1 as the largest operand it reads or writes is a matrix, a vector or a scalar."""
+    if op.output is None:
+        return 0
+    if op.name == "matrix_matrix_product":
+        return feature_size**3
+    kinds = set(op.inputs) | {op.output}
+    return feature_size**2 if "m" in kinds else feature_size if "v" in kinds else 1
+

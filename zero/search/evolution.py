@@ -28,6 +28,7 @@ import numpy as np
 
 from zero.errors import ProgramError, ZeroError
 from zero.interpreter.compiler import compile_for, specialize
+from zero.lang.budget import work_table
 from zero.lang.encoding import decode, encode
 from zero.lang.program import Program
 from zero.search import evolution_kernels as _template
@@ -59,6 +60,8 @@ class Settings(NamedTuple):
     n_scalars: int
     n_vectors: int
     n_matrices: int
+    max_work: float  # compute limit: most work per example (inf: none; zero.lang.budget)
+    op_work: np.ndarray  # int64 [ops]: each op's work at this feature size (zero.lang.budget.work_table)
 
 
 class SearchTasks(NamedTuple):
@@ -157,6 +160,7 @@ class Evolution:
             float(cfg["max_abs_error"]), experiment.initial_kind() == "random", bool(cfg["fec"]["enabled"]),
             cfg["fec"]["num_train"], cfg["fec"]["num_valid"], hurdles["num_tasks"] if hurdles["enabled"] else 0,
             bool(self.tasks.classification), memory.scalars, memory.vectors, memory.matrices,
+            float(experiment.max_work(self.tasks.feature_size)), work_table(self.tasks.feature_size),
         )  # fmt: skip
         t = self.tasks
         self.search_tasks = SearchTasks(t.x_train, t.y_train, t.x_valid, t.y_valid, t.orders, t.rng_seeds)

@@ -22,6 +22,9 @@ Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1
   the current hurdle (a percentile of the population's distinct fitness values, set by Python at
   fixed individual counts) keeps that partial fitness and skips the rest (the paper's progressive
   dynamic hurdles, §3.2).
+- *Compute limit* (:mod:`zero.lang.budget`): a child whose live predict and learn instructions do
+  more work per example than ``settings.max_work`` scores ``MIN_FITNESS`` without a fingerprint,
+  an FEC lookup or an evaluation (:func:`_over_budget`).
 - The experiment's best individual (highest fitness, first found on ties) is kept in ``best_*``.
 
 Every random draw comes from the splitmix64 stream ``state.rng``; together with the FEC arrays the
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zero.interpreter.common import combine
+from zero.interpreter.common import MIN_FITNESS, combine
 from zero.interpreter.jit import compiled, cycles
 from zero.interpreter.kernels import run_tasks, scratch_memory  # specialized
 from zero.interpreter.liveness_kernels import live_program
@@ -162,6 +165,17 @@ def _fitness(code, data, bounds, parent, slot, memo, state, cache, mem, traces, 
 
 
 @compiled
+def _over_budget(code, bounds, settings):
+    """Whether the live program in ``code`` does more work per example than the compute limit."""
+    if settings.max_work == np.inf:
+        return False
+    total = 0
+    for r in range(bounds[1], bounds[3]):  # predict and learn
+        total += settings.op_work[code[r, 0]]
+    return total > settings.max_work
+
+
+@compiled
 def _tournament(state, settings):
     rng = state.rng
     population = settings.population
@@ -210,8 +224,12 @@ def evolve(state, cache, memo, space, tasks, settings, n_individuals, profile):
         clock = _tick(profile, VARY, clock)
         live_program(child_code, child_data, child_bounds, work, keep, live_code, live_data, live_bounds)
         clock = _tick(profile, DEAD_CODE, clock)
-        fitness, clock = _fitness(live_code, live_data, live_bounds, parent, slot, memo, state, cache, mem, traces, found,
-                                  per_task, tasks, settings, profile, clock)  # fmt: skip
+        if _over_budget(live_code, live_bounds, settings):
+            fitness = MIN_FITNESS
+            memo.known[slot] = False  # the slot's previous fingerprint is not this child's
+        else:
+            fitness, clock = _fitness(live_code, live_data, live_bounds, parent, slot, memo, state, cache, mem, traces, found,
+                                      per_task, tasks, settings, profile, clock)  # fmt: skip
         copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
         state.fitness[slot] = fitness
         if counters[FILLED] < settings.population:

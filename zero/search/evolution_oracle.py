@@ -20,7 +20,8 @@ Per individual (Real et al., "AutoML-Zero", ICML 2020, §3):
    tournament of ``tournament`` slots drawn uniformly with replacement (``int(u * P)`` each); the
    fittest wins, the first drawn on ties. One more uniform ``u < mutation_probability`` decides
    whether the child is the mutated parent or a plain copy.
-3. Fitness: with the FEC on, the child's fingerprint (its predictions on a short prefix of every
+3. Fitness: a child over the compute limit (:mod:`zero.lang.budget`) scores ``MIN_FITNESS`` at
+   once. Otherwise, with the FEC on, the child's fingerprint (its predictions on a short prefix of every
    search task) is looked up first and a hit's stored fitness is used. On a miss the child is
    evaluated; with hurdles on and the population full, first on the first ``hurdle_tasks`` tasks:
    below the hurdle it keeps that partial fitness (a *hurdle stop*), else the rest are evaluated.
@@ -38,7 +39,9 @@ from collections import OrderedDict
 import numpy as np
 
 from zero.interpreter.common import combine
+from zero.interpreter.common import MIN_FITNESS
 from zero.interpreter.evaluator import evaluate
+from zero.lang.budget import per_example_work
 from zero.lang.program import Program
 from zero.lang.splitmix import GOLDEN, MASK, MIX1, MIX2, Rng
 from zero.search.evolution import seed_state
@@ -122,6 +125,7 @@ class EvolutionOracle:
         self.population_size, self.tournament = cfg["population"], cfg["tournament"]
         self.mutation_probability = float(cfg["mutation_probability"])
         self.combine_by, self.max_abs_error = cfg["combine"], float(cfg["max_abs_error"])
+        self.max_work = experiment.max_work(self.tasks.feature_size)
         self.template, self.random_init = experiment.initial_program(), experiment.initial_kind() == "random"
         hurdles, fec = cfg["hurdles"], cfg["fec"]
         self.hurdle_tasks = min(hurdles["num_tasks"], self.tasks.num_tasks) if hurdles["enabled"] else 0
@@ -180,7 +184,10 @@ class EvolutionOracle:
         return best
 
     def score(self, program: Program) -> float:
-        """The child's fitness: from the FEC, or evaluated (stopped at the hurdle if below it)."""
+        """The child's fitness: 0 over the compute limit, else from the FEC, or evaluated (stopped
+        at the hurdle if below it)."""
+        if per_example_work(program, self.tasks.feature_size) > self.max_work:
+            return MIN_FITNESS
         if self.fec is not None:
             key = self.fingerprint(program)
             cached = self.fec.lookup(key)

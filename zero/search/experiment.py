@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from zero.errors import ConfigError, ProgramError
 from zero.lang import space as spaces
+from zero.lang.budget import work_limit
 from zero.lang.generator import noop_program
 from zero.lang.handwritten import HANDWRITTEN
 from zero.lang.program import COMPONENTS, Instruction, Program
@@ -104,6 +105,10 @@ SCHEMA = {
     "combine": Field(str, "mean", "how per-task fitness is combined", one_of("mean", "median")),
     "max_abs_error": Field(float, 100.0, "a prediction further than this from its label ends the task at 0",
                            lambda v: None if v > 0 else "must be > 0"),
+    "compute_limit": Field((float, type(None)), None, "a program whose work per example (live predict + learn "
+                           "ops, priced by operand size; zero.lang.budget) exceeds this multiple of the hand-written "
+                           "2-layer net's scores 0 (paper §3; the reference allows 2); null: no limit",
+                           lambda v: None if v is None or (math.isfinite(v) and v > 0) else "must be a finite number > 0 or null"),
     "population": Field(int, 1000, "P: individuals alive (reference demo: 1000)", at_least(2)),
     "tournament": Field(int, 10, "T: tournament size (reference: 10)", at_least(1)),
     "mutation_probability": Field(float, 0.9, "U: chance a child is mutated (reference: 0.9)", _fraction),
@@ -212,7 +217,12 @@ class Experiment:
         ``max_abs_error``): a :class:`zero.interpreter.evaluator.Evaluation`."""
         from zero.interpreter.evaluator import evaluate  # compiles kernels: imported only when scoring
 
-        return evaluate(program, tasks, combine_by=self.config["combine"], max_abs_error=self.config["max_abs_error"])
+        return evaluate(program, tasks, combine_by=self.config["combine"], max_abs_error=self.config["max_abs_error"],
+                        max_work=self.max_work(tasks.feature_size))
+
+    def max_work(self, feature_size: int) -> float:
+        """The most work per example a program may do on tasks of ``feature_size`` (``compute_limit``)."""
+        return work_limit(self.config["compute_limit"], feature_size)
 
     def initial_kind(self) -> str:
         return self.config["initial"] or self.space.initial
