@@ -41,6 +41,25 @@ def _run_to(island: Island, n: int) -> None:
         island.advance(n)
 
 
+def test_batches_grouped_in_one_call_change_nothing_but_the_reports():
+    """A call with time to spare runs batch after batch up to the next migration count; the island
+    ends exactly as one called batch by batch, with the same candidates, and hands out the same
+    migrants there (restarts and hurdles included)."""
+    exp = islands(restart_every=1500, hurdles={"enabled": True, "num_tasks": 1, "percentile": 50.0})
+    one, grouped = Island(exp, 1), Island(exp, 1)
+    singles = [one.advance(budget) for budget in (4000, 4000, 1500)]  # 500, 1000 (a migration count), 1500 (a restart)
+    assert [b.individuals for b in singles] == [500, 1000, 1500]
+    call = grouped.advance(4000, seconds=3600.0)
+    assert call.individuals == 1000 and call.migrants is not None  # stopped at the migration count
+    assert call.candidates == singles[0].candidates + singles[1].candidates
+    np.testing.assert_array_equal(call.migrants.fitness, singles[1].migrants.fitness)
+    later = grouped.advance(1500, seconds=3600.0)  # the budget ends the call at the restart
+    assert later.individuals == 1500 and later.restarted and later.candidates == singles[2].candidates
+    for name, array in one.snapshot().items():
+        np.testing.assert_array_equal(grouped.snapshot()[name], array, err_msg=name)
+    assert grouped.advance(4000, seconds=0.0).individuals == 2000  # no time: one batch, as before
+
+
 def test_emigrants_are_the_fittest_and_join_the_receiver_as_its_youngest():
     exp = islands()
     a, b = Island(exp, 0), Island(exp, 1)

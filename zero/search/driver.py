@@ -241,14 +241,18 @@ class Run:
         self.champion = choose_champion(self.candidates, self.solved_at)
 
     def _check_batch_length(self, batch: Batch) -> None:
-        """Warn once if batches are so short that calling the islands costs more than their work."""
+        """Warn once if calls are so short that calling the islands costs more than their work. A
+        call ends early at a migration count (see Island.advance), so migrations are what is too
+        frequent then."""
         if batch.seconds < self.pool.min_batch_seconds:
             self._short_batches += 1
             if self._short_batches == 10 * self.count:
+                cfg = self.experiment.config
                 self.progress.message(
-                    f"note: batches of {self.experiment.config['report_every']:,} individuals take "
-                    f"{1000 * batch.seconds:.0f} ms, close to the cost of a call to a worker; a larger "
-                    "report_every would make the islands faster")  # fmt: skip
+                    f"note: calls to the islands carry {1000 * batch.seconds:.0f} ms of work, close to the cost of "
+                    f"a call to a worker; they end at every migration (islands.migrate_every = "
+                    f"{cfg['islands']['migrate_every']:,} individuals) and at batch ends (report_every = "
+                    f"{cfg['report_every']:,}) when the pool asks for no more; larger values make the islands faster")  # fmt: skip
 
     def _limit(self, island: int) -> int:
         limit = self._budgets[island]
@@ -287,11 +291,12 @@ class Run:
         self._ready.append(island)
 
     def _want_snapshots(self) -> None:
-        """Start a checkpoint: every island owes a snapshot; the idle ones give it now, the others
-        when their batch is back (:meth:`_snapshot`), before their next one is submitted."""
+        """Start a checkpoint: every island owes a snapshot, unless its part is already at its
+        count; the idle ones give it now, the others when their batch is back (:meth:`_snapshot`),
+        before their next one is submitted."""
         for view in self.views:
-            view.wants_snapshot = True
-        self._wanting = self.count
+            view.wants_snapshot = view.part is None or view.snapshot_individuals != view.individuals or view.busy
+        self._wanting = sum(v.wants_snapshot for v in self.views)
         for i, view in enumerate(self.views):
             if not view.busy:
                 self._snapshot(i)
@@ -353,7 +358,7 @@ class Run:
                 if not checkpoint_due and reason is None and time.perf_counter() - last_checkpoint >= cfg["checkpoint_seconds"]:
                     checkpoint_due = True
                     self._want_snapshots()
-                elif checkpoint_due:
+                elif checkpoint_due and reason is None:  # once stopping, the final checkpoint takes them
                     self._snapshot(island)
                 if checkpoint_due and self._wanting == 0:
                     self.seconds, started = clock(), time.perf_counter()
@@ -371,6 +376,7 @@ class Run:
         """Snapshot every island and write the run's checkpoint; call it only between searches
         (no batch in flight), as :meth:`search` does when it stops."""
         self._want_snapshots()
+        self._prune_migrants()
         self._checkpoint()
 
     def finish(self, reason: str) -> Outcome:

@@ -2,8 +2,8 @@
 
 A run evolves ``islands.count`` populations (islands) side by side; :mod:`zero.search.driver` drives them,
 in this process or as Ray actors (:mod:`zero.search.ray_pool`), through the same few calls:
-:meth:`Island.advance` (one batch), :meth:`Island.candidate`, :meth:`Island.snapshot` and
-:meth:`Island.restore`.
+:meth:`Island.advance` (one batch, or as many as fill a given time), :meth:`Island.candidate`,
+:meth:`Island.snapshot` and :meth:`Island.restore`.
 
 An island's life is a sequence of *batches* whose ends are fixed individual counts: multiples of
 ``report_every``, restarts (every ``restart_every`` individuals) and the island's budget. At a batch
@@ -95,9 +95,29 @@ class Island:
         self.evolution.warm_up()
         return os.getpid()
 
-    # ---- one batch
+    # ---- batches
 
-    def advance(self, budget: int, immigrants: Migrants | None = None) -> Batch:
+    def advance(self, budget: int, immigrants: Migrants | None = None, seconds: float = 0.0) -> Batch:
+        """Take in ``immigrants`` (if any) and run one batch; then further batches while less than
+        ``seconds`` have passed, short of ``budget`` and of a migration count (where the island hands
+        out migrants and may have to take some in). One :class:`Batch` reports them all: the last
+        one's counts and figures, every candidate, the compute seconds summed.
+
+        Grouping batches changes nothing in the island (its batch ends are the same counts; the
+        candidates are the same records), only how often it reports: a pool whose calls cost
+        (Ray) asks for about a second of work per call, so that the driver's messages per second
+        stay near one per island whatever ``report_every`` is."""
+        started = time.perf_counter()
+        batch = self._batch(budget, immigrants)
+        while batch.migrants is None and self.individuals < budget and time.perf_counter() - started < seconds:
+            later = self._batch(budget, None)
+            later.seconds += batch.seconds
+            later.candidates = batch.candidates + later.candidates
+            later.restarted, later.immigrants = batch.restarted or later.restarted, batch.immigrants
+            batch = later
+        return batch
+
+    def _batch(self, budget: int, immigrants: Migrants | None) -> Batch:
         """Take in ``immigrants`` (if any), then run to the next batch end (at most ``budget``)."""
         cfg, evo = self.experiment.config, self.evolution
         if immigrants is not None:

@@ -182,8 +182,8 @@ class IslandActor:
         pid = self.island.warm_up()
         return f"node {ray.util.get_node_ip_address()} ({ray.get_runtime_context().get_node_id()[:8]}) pid {pid}"
 
-    def advance(self, budget: int, immigrants: Migrants | None) -> Batch:
-        return self.island.advance(budget, immigrants)
+    def advance(self, budget: int, immigrants: Migrants | None, seconds: float) -> Batch:
+        return self.island.advance(budget, immigrants, seconds)
 
     def snapshot(self) -> dict[str, np.ndarray]:
         return self.island.snapshot()
@@ -205,6 +205,7 @@ class RayIslands:
     """The island pool on Ray (see :class:`zero.search.pool.IslandPool`)."""
 
     min_batch_seconds = 0.05  # a call costs ~2 ms; a batch should carry ~100 ms of work
+    call_seconds = 1.0  # work per call (whole batches, see Island.advance): ~1 message per island per second
 
     def __init__(self, experiment: Experiment, count: int):
         self.experiment, self.count = experiment, count
@@ -232,7 +233,7 @@ class RayIslands:
         self._ready(list(range(self.count)))
 
     def submit(self, island, budget, immigrants):
-        self._pending[self.actors[island].advance.remote(budget, immigrants)] = island
+        self._pending[self.actors[island].advance.remote(budget, immigrants, self.call_seconds)] = island
 
     def wait(self) -> tuple[int, Batch | IslandLost]:
         if not self._done:  # every batch already back, in one call: the list of refs is not rebuilt per message
