@@ -205,7 +205,14 @@ class RayIslands:
     """The island pool on Ray (see :class:`zero.search.pool.IslandPool`)."""
 
     min_batch_seconds = 0.05  # a call costs ~2 ms; a batch should carry ~100 ms of work
-    call_seconds = 1.0  # work per call (whole batches, see Island.advance): ~1 message per island per second
+    max_calls_per_second = 500  # the driver's message budget: ~0.8 ms of its CPU each (Ray's share ~0.7)
+
+    @classmethod
+    def call_seconds(cls, count: int) -> float:
+        """Work per call (whole batches, see :meth:`Island.advance`): a second, longer with more than
+        :attr:`max_calls_per_second` islands, so the driver's messages per second stay below that
+        however many islands a cluster runs (calls end earlier at migration counts)."""
+        return max(1.0, count / cls.max_calls_per_second)
 
     def __init__(self, experiment: Experiment, count: int):
         self.experiment, self.count = experiment, count
@@ -233,7 +240,7 @@ class RayIslands:
         self._ready(list(range(self.count)))
 
     def submit(self, island, budget, immigrants):
-        self._pending[self.actors[island].advance.remote(budget, immigrants, self.call_seconds)] = island
+        self._pending[self.actors[island].advance.remote(budget, immigrants, self.call_seconds(self.count))] = island
 
     def wait(self) -> tuple[int, Batch | IslandLost]:
         if not self._done:  # every batch already back, in one call: the list of refs is not rebuilt per message
