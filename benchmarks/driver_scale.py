@@ -51,7 +51,7 @@ The model, at ``--target`` islands (default 1,000), with the measured settings a
 experiment's defaults (``report_every``, ``checkpoint_seconds``, ``islands.migrate_every``):
 
 - messages/s = N x calls/s per island (each island on a core of its own); a Ray call carries whole
-  batches for about ``RayIslands.call_seconds(N)`` (1 s, or N/500 s beyond 500 islands) and ends
+  batches for about ``RayIslands.call_seconds(N)`` (1 s, or N/250 s beyond 250 islands) and ends
   early at a migration count, so an island makes rate / max(report_every, min(migrate_every,
   rate x call_seconds)) calls per second;
 - driver CPU per message = own(N) + ray(N), each ``a + c*N`` fitted over the counts measured (own:

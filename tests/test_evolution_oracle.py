@@ -39,6 +39,9 @@ EXPERIMENTS = {
     # the demo under a compute limit of 8 scalar operations per example (0.1 x the 2-layer net's
     # 80 at F=4), which zeroes about a third of random demo programs before the FEC
     "compute_limit": {"population": 40, "tournament": 4, "compute_limit": 0.1},
+    # variable sizes under parsimony: tournament ties go to the shorter program
+    "prefer_shorter": {"search_space": "baseline", "initial": "noop", "population": 30, "tournament": 6,
+                       "prefer_shorter": True, "mutations": dict.fromkeys(MUTATIONS, 1)},
     # the hand-written linear regressor as every initial program, a child mutated half the time
     "handwritten": {"initial": "linear", "population": 30, "tournament": 6, "mutation_probability": 0.5},
 }  # fmt: skip
@@ -47,6 +50,7 @@ CHUNKS = {
     "hurdles": (40, 160, 300, 300, 400),  # 1200; update_hurdle before each chunk, restart after the 3rd
     "noop_median": (30, 470, 600),  # 1100
     "compute_limit": (40, 460, 600),  # 1100
+    "prefer_shorter": (30, 470, 600),  # 1100
     "handwritten": (29, 1, 370, 400),  # 800
 }
 
@@ -135,6 +139,8 @@ def test_compiled_loop_matches_the_oracle(name):
         assert len({len(p) for p in oracle.population}) > 1  # sizes changed
     if name == "handwritten":
         assert oracle.best_fitness > 0.9
+    if name == "prefer_shorter":
+        assert oracle.shorter_wins > 10  # ties on fitness were decided by size
     if name == "compute_limit":  # the limit bit: some children were zeroed unevaluated, others scored
         zeroed = oracle.individuals - oracle.fec.lookups  # every other child is looked up in the FEC
         assert 0.05 * oracle.individuals < zeroed < 0.9 * oracle.individuals

@@ -222,10 +222,11 @@ class Run:
         self.candidates += found
         solved = solving_count(found, self.experiment.config["stop"]["select_fitness"])
         if solved is not None and (self.solved_at is None or solved < self.solved_at):
-            self.solved_at = solved  # every island's limit may have changed: count again (rare)
+            self.solved_at = solved  # every island's limit and the candidates that count change (rare):
             self._below_limit = sum(v.individuals < self._limit(i) for i, v in enumerate(self.views))
-        if found:
-            self._choose_champion()
+            self._choose_champion()  # over them all again
+        elif found:  # the rule is a total order: the champion of all is the champion of the last one and these
+            self.champion = choose_champion([c for c in (self.champion, *found) if c is not None], self.solved_at)
         record = self._record(batch, seconds)
         self.store.append_progress(record)
         self.progress.update(record)
@@ -249,10 +250,11 @@ class Run:
             if self._short_batches == 10 * self.count:
                 cfg = self.experiment.config
                 self.progress.message(
-                    f"note: calls to the islands carry {1000 * batch.seconds:.0f} ms of work, close to the cost of "
-                    f"a call to a worker; they end at every migration (islands.migrate_every = "
-                    f"{cfg['islands']['migrate_every']:,} individuals) and at batch ends (report_every = "
-                    f"{cfg['report_every']:,}) when the pool asks for no more; larger values make the islands faster")  # fmt: skip
+                    f"note: calls to the islands carry {1000 * batch.seconds:.0f} ms of work: with {self.count} islands "
+                    f"the driver gets ~{self.count / max(batch.seconds, 1e-3):,.0f} messages/s, more than it should; "
+                    f"calls end at every migration (islands.migrate_every = {cfg['islands']['migrate_every']:,} "
+                    f"individuals) and batch end (report_every = {cfg['report_every']:,}) when the pool asks for no "
+                    "more: larger values make the run faster")  # fmt: skip
 
     def _limit(self, island: int) -> int:
         limit = self._budgets[island]

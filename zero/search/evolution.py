@@ -48,6 +48,7 @@ class Settings(NamedTuple):
 
     population: int
     tournament: int
+    prefer_shorter: bool  # tournament ties go to the program of fewer instructions
     mutation_probability: float
     median: bool
     max_abs_error: float
@@ -156,7 +157,7 @@ class Evolution:
         memory = experiment.space.memory
         hurdles = cfg["hurdles"]
         self.settings = Settings(
-            cfg["population"], cfg["tournament"], float(cfg["mutation_probability"]), cfg["combine"] == "median",
+            cfg["population"], cfg["tournament"], bool(cfg["prefer_shorter"]), float(cfg["mutation_probability"]), cfg["combine"] == "median",
             float(cfg["max_abs_error"]), experiment.initial_kind() == "random", bool(cfg["fec"]["enabled"]),
             cfg["fec"]["num_train"], cfg["fec"]["num_valid"], hurdles["num_tasks"] if hurdles["enabled"] else 0,
             bool(self.tasks.classification), memory.scalars, memory.vectors, memory.matrices,

@@ -11,9 +11,11 @@ Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1
 - *Initialisation* (the first ``population`` individuals of an experiment): slot ``k`` gets the
   template program (no-op or hand-written), redrawn at random when ``random_init`` is set.
 - *Evolution*: a tournament of ``tournament`` slots drawn uniformly with replacement, the fittest
-  wins (the first drawn on ties); with probability ``mutation_probability`` the winner's copy is
-  mutated (:mod:`zero.search.mutation_kernels`); the child overwrites the oldest slot (slots are replaced
-  in round-robin order, so the oldest is next).
+  wins (the first drawn on ties; with ``prefer_shorter``, the one of fewer instructions, then the
+  first drawn: a second objective, program size, that keeps programs small and readable); with
+  probability ``mutation_probability`` the winner's copy is mutated
+  (:mod:`zero.search.mutation_kernels`); the child overwrites the oldest slot (slots are replaced in
+  round-robin order, so the oldest is next).
 - *Fitness* (:func:`_fitness`), of the child's live instructions only (its dead code removed:
   the same predictions): the FEC fingerprint (taken from the parent's slot in the memo when the
   live instructions are the parent's) is looked up first; on a miss the program is
@@ -182,7 +184,9 @@ def _tournament(state, settings):
     best = int(uniform(rng) * population)
     for _ in range(1, settings.tournament):
         k = int(uniform(rng) * population)
-        if state.fitness[k] > state.fitness[best]:
+        if state.fitness[k] > state.fitness[best] or (
+            settings.prefer_shorter and state.fitness[k] == state.fitness[best] and state.bounds[k, 3] < state.bounds[best, 3]
+        ):
             best = k
     return best
 

@@ -18,7 +18,7 @@ Per individual (Real et al., "AutoML-Zero", ICML 2020, §3):
    hand-written), redrawn at random (``randomize_algorithm``) when the space starts at random.
 2. Otherwise the child replaces the oldest slot (``next_slot``, round robin). Its parent wins a
    tournament of ``tournament`` slots drawn uniformly with replacement (``int(u * P)`` each); the
-   fittest wins, the first drawn on ties. One more uniform ``u < mutation_probability`` decides
+   fittest wins, the first drawn on ties (with ``prefer_shorter``, the one of fewer instructions first). One more uniform ``u < mutation_probability`` decides
    whether the child is the mutated parent or a plain copy.
 3. Fitness: a child over the compute limit (:mod:`zero.lang.budget`) scores ``MIN_FITNESS`` at
    once. Otherwise, with the FEC on, the child's fingerprint (its predictions on a short prefix of every
@@ -122,7 +122,8 @@ class EvolutionOracle:
         cfg = experiment.config
         self.space, self.mutator = experiment.space, experiment.mutator
         self.tasks = tasks if tasks is not None else experiment.tasks("search")
-        self.population_size, self.tournament = cfg["population"], cfg["tournament"]
+        self.population_size, self.tournament, self.prefer_shorter = cfg["population"], cfg["tournament"], cfg["prefer_shorter"]
+        self.shorter_wins = 0  # tournament draws won on size alone (prefer_shorter)
         self.mutation_probability = float(cfg["mutation_probability"])
         self.combine_by, self.max_abs_error = cfg["combine"], float(cfg["max_abs_error"])
         self.max_work = experiment.max_work(self.tasks.feature_size)
@@ -175,11 +176,14 @@ class EvolutionOracle:
         self.experiment_individuals += 1
 
     def select(self) -> int:
-        """The tournament winner's slot: the fittest of ``tournament`` uniform draws, first on ties."""
+        """The tournament winner's slot: the fittest of ``tournament`` uniform draws; on equal
+        fitness the first drawn, or with ``prefer_shorter`` the one of fewer instructions (then the first)."""
         best = int(self.rng.random() * self.population_size)
         for _ in range(1, self.tournament):
             k = int(self.rng.random() * self.population_size)
-            if self.fitness[k] > self.fitness[best]:
+            shorter = self.fitness[k] == self.fitness[best] and len(self.population[k]) < len(self.population[best])
+            if self.fitness[k] > self.fitness[best] or (self.prefer_shorter and shorter):
+                self.shorter_wins += not self.fitness[k] > self.fitness[best]
                 best = k
         return best
 

@@ -111,6 +111,8 @@ SCHEMA = {
                            lambda v: None if v is None or (math.isfinite(v) and v > 0) else "must be a finite number > 0 or null"),
     "population": Field(int, 1000, "P: individuals alive (reference demo: 1000)", at_least(2)),
     "tournament": Field(int, 10, "T: tournament size (reference: 10)", at_least(1)),
+    "prefer_shorter": Field(bool, False, "a tournament between equally fit programs goes to the one of fewer "
+                            "instructions (fitness first, size second); the reference takes the first drawn"),
     "mutation_probability": Field(float, 0.9, "U: chance a child is mutated (reference: 0.9)", _fraction),
     "mutations": Field(dict, dict(DEMO_MUTATIONS), "mutation types and their weights (zero.search.mutation.MUTATIONS)"),
     "fec": Field(dict, {}, "functional-equivalence cache"),

@@ -31,7 +31,7 @@ class IslandPool(Protocol):
     :meth:`submit`/:meth:`wait` is made only to an island with no batch in flight."""
 
     count: int
-    min_batch_seconds: float  # a batch shorter than this is mostly call overhead (the driver warns)
+    min_batch_seconds: float  # a call shorter than this costs the driver too much (it warns)
 
     def start(self, snapshot: Callable[[int], dict[str, np.ndarray] | None], source: str) -> None:
         """Create the islands, each from ``snapshot(i)`` unless that is None, and compile their search

@@ -204,8 +204,7 @@ def _unwrap(error: ray_errors.RayTaskError) -> Exception:
 class RayIslands:
     """The island pool on Ray (see :class:`zero.search.pool.IslandPool`)."""
 
-    min_batch_seconds = 0.05  # a call costs ~2 ms; a batch should carry ~100 ms of work
-    max_calls_per_second = 500  # the driver's message budget: ~0.8 ms of its CPU each (Ray's share ~0.7)
+    max_calls_per_second = 250  # the driver's message budget: 1-2 ms of its CPU each (mostly Ray's)
 
     @classmethod
     def call_seconds(cls, count: int) -> float:
@@ -216,6 +215,9 @@ class RayIslands:
 
     def __init__(self, experiment: Experiment, count: int):
         self.experiment, self.count = experiment, count
+        # shorter calls (batches ending at migration counts) cost the driver more than a call's ~2 ms
+        # in its budget of max_calls_per_second messages (and below ~50 ms, more than the call's work)
+        self.min_batch_seconds = max(0.05, count / self.max_calls_per_second)
         self.actors: list[Any] = []
         self.places: list[str] = [""] * count
         self._pending: dict[Any, int] = {}  # in-flight ObjectRef -> island
