@@ -58,6 +58,21 @@ def test_replay_on_new_tasks_and_other_experiments(run_dir, capsys):
     assert result["family"] == "teacher_nn" and result["matches"] is None
 
 
+def test_replay_across_feature_sizes(run_dir, capsys):
+    """One row per feature size, on the final tasks' family and sizes; the recorded size is the
+    recorded figure again (reproduced exactly), the others are new tasks scored like any task."""
+    assert main(["replay", str(run_dir), "--tasks", "final", "--feature-sizes", "2,4,16", "--json"]) == 0
+    rows = _json_out(capsys)
+    assert [r["feature_size"] for r in rows] == [2, 4, 16]
+    recorded = json.loads((run_dir / "final.json").read_text())["final_fitness"]
+    assert rows[1]["matches"] is True and rows[1]["fitness"] == recorded
+    assert rows[0]["recorded"] is None and rows[2]["recorded"] is None and "F=16" in rows[2]["tasks"]
+    champion = Program.from_dict(json.loads((run_dir / "final.json").read_text())["champion"]["program"], "final.json")
+    wide = small().with_overrides(feature_size=16)
+    assert rows[2]["fitness"] == wide.evaluate(champion, wide.tasks("final")).fitness
+    assert main(["replay", str(run_dir), "--feature-sizes", "0"]) == 2
+
+
 def test_replay_of_a_bare_champion_file_needs_tasks(run_dir, tmp_path, capsys):
     program = Program.from_dict(json.loads((run_dir / "final.json").read_text())["champion"]["program"])
     path = tmp_path / "champion.json"

@@ -75,6 +75,7 @@ COMMANDS: dict[str, Command] = {
         summary="re-evaluate a champion: its recorded fitness exactly, or on new tasks",
         example="zero replay runs/lr                   # every recorded phase, checked\n"
         "  zero replay runs/lr --tasks final --num-tasks 500 --seed 9\n"
+        "  zero replay runs/lr --tasks final --feature-sizes 2,4,8,16,32   # does it scale?\n"
         "  zero replay runs/lr --tasks experiments/nonlinear.yaml --per-task",
         add_arguments="zero.cli.champion:replay_arguments",
         handler="zero.cli.champion:replay",

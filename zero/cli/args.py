@@ -39,8 +39,8 @@ def positive_int(text: str) -> int:
     return value
 
 
-def worker_counts(text: str) -> list[int]:
-    """``1,2,4`` -> [1, 2, 4] (each >= 1)."""
+def positive_ints(text: str) -> list[int]:
+    """``1,2,4`` -> [1, 2, 4] (each >= 1): worker counts, feature sizes."""
     try:
         counts = [positive_int(part.strip()) for part in text.split(",")]
     except argparse.ArgumentTypeError as e:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from zero.cli.args import names, positive_float, worker_counts
+from zero.cli.args import names, positive_float, positive_ints
 from zero.errors import ZeroError
 
 
@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="0.3 s per figure, for a first look or tests")
     parser.add_argument("--seconds", type=positive_float, metavar="S",
                         help="seconds per figure (default 2; 10 per worker count with --workers)")
-    parser.add_argument("--workers", type=worker_counts, metavar="N,N,...",
+    parser.add_argument("--workers", type=positive_ints, metavar="N,N,...",
                         help="only the search's scaling on Ray: individuals/s of a run with each number of islands")
     parser.add_argument("--profile", action="store_true",
                         help="only where one individual's time goes: each stage of the compiled loop and the per-batch "

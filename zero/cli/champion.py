@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from zero.cli.args import nonnegative_int, positive_int
+from zero.cli.args import nonnegative_int, positive_int, positive_ints
 from zero.errors import ZeroError
 
 PATH_HELP = "a run directory, or a champion / program JSON file"
@@ -81,6 +81,8 @@ def replay_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a recorded phase (default: every recorded phase) or another experiment's final tasks")
     parser.add_argument("--num-tasks", type=positive_int, metavar="N", help="use N tasks instead of the recorded number")
     parser.add_argument("--seed", type=nonnegative_int, metavar="N", help="generate the tasks from seed N (new, unseen tasks)")
+    parser.add_argument("--feature-sizes", type=positive_ints, metavar="F,F,...",
+                        help="replay on tasks of these feature sizes (one row each): does the rule scale?")
     parser.add_argument("--per-task", action="store_true", help="also print the fitness of every task")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
@@ -90,7 +92,7 @@ def replay(args: argparse.Namespace) -> int:
     from zero.champion.replay import replay as run_replay
 
     found = champion.load(args.path)
-    results = run_replay(found, args.tasks, args.num_tasks, args.seed)
+    results = run_replay(found, args.tasks, args.num_tasks, args.seed, args.feature_sizes)
     mismatch = any(r.matches is False for r in results)
     if args.json:
         print(json.dumps([{
