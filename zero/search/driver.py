@@ -28,8 +28,8 @@ took in are kept until every island's snapshot is past them), whose logs are not
 the run goes on and its outcome does not change. After ``MAX_LOSSES`` losses of one island the run
 checkpoints and stops with an error (``--resume`` continues it).
 
-Disk goes through :mod:`zero.store` only: ``progress.jsonl`` one record per island batch,
-``champions.jsonl`` one per candidate, ``checkpoint/`` every ``checkpoint_seconds`` and on stop (all
+Disk goes through :mod:`zero.store` only: ``progress.jsonl`` one record per island call (one batch
+in this process, about a second of batches on Ray), ``champions.jsonl`` one per candidate, ``checkpoint/`` every ``checkpoint_seconds`` and on stop (all
 islands' snapshots and the migrants still needed), ``final.json`` at the end.
 
 Scale (hundreds of islands): each island's snapshot is written to its own checkpoint part as soon
