@@ -432,7 +432,10 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
 
 def scaling(worker_counts: list[int], seconds: float, experiment: str = "linear_regression") -> list[dict]:
     """Search individuals/s of a real run (the driver, migration and candidates included) for each
-    island count, on a private Ray instance; the experiment never stops by fitness here."""
+    island count, on a private Ray instance; the experiment never stops by fitness here. ``busy``:
+    the share of the run the islands spent evolving (the rest they waited for migrants or calls),
+    the engine's parallel efficiency. It differs from individuals/s against one island because
+    every island evolves its own programs, at its own speed."""
     import tempfile
 
     from zero.search import ray_pool
@@ -450,8 +453,9 @@ def scaling(worker_counts: list[int], seconds: float, experiment: str = "linear_
                 started = time.perf_counter()
                 run.search()
                 wall = time.perf_counter() - started
+                busy = sum(v.busy_seconds for v in run.views) / (count * run.seconds)
                 rows.append({"workers": count, "individuals": run.individuals, "seconds": run.seconds, "wall": wall,
-                             "individuals_per_second": run.individuals / run.seconds})  # fmt: skip
+                             "individuals_per_second": run.individuals / run.seconds, "busy": busy})  # fmt: skip
                 run.pool.release()
     finally:
         ray_pool.disconnect()

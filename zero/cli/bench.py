@@ -62,16 +62,17 @@ def _bench_scaling(args: argparse.Namespace) -> int:
         return 0
     table = Table(title="Search scaling on Ray: a whole run (islands, migration, candidates) per worker count",
                   caption=f"linear_regression.yaml, never stopped by fitness; {seconds:g} s of search per count")  # fmt: skip
-    for name in ("workers", "individuals", "seconds", "individuals/s", "speedup", "per worker"):
+    for name in ("workers", "individuals", "seconds", "individuals/s", "speedup", "per worker", "islands busy"):
         table.add_column(name, justify="right")
     for row in rows:
         table.add_row(str(row["workers"]), f"{row['individuals']:,}", f"{row['seconds']:.1f}",
                       f"{row['individuals_per_second']:,.0f}", f"{row['speedup']:.2f}x",
-                      f"{row['speedup'] / row['workers']:.0%}")  # fmt: skip
+                      f"{row['speedup'] / row['workers']:.0%}", f"{row['busy']:.0%}")  # fmt: skip
     Console().print(table)
     ctx = result["context"]
     Console().print(f"[dim]{ctx['cpu']} ({ctx['cpu_count']} CPUs); speedup against {rows[0]['workers']} worker(s) "
-                    f"scaled per worker[/dim]")  # fmt: skip
+                    "scaled per worker; islands busy: the share of the run the islands spent evolving (each island "
+                    "evolves its own programs at its own speed, so per worker can differ from it)[/dim]")  # fmt: skip
     return 0
 
 

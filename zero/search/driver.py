@@ -89,6 +89,7 @@ class _IslandView:
     wants_snapshot: bool = False
     latest: Batch | None = None
     rate: float = 0.0  # individuals/s of its last batch
+    busy_seconds: float = 0.0  # compute seconds of its batches this session (the rest it waited or was called)
 
 
 class Run:
@@ -203,6 +204,7 @@ class Run:
         """A batch is back: log it and its candidates (unless it is a replay), keep its migrants."""
         view = self.views[batch.island]
         view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
+        view.busy_seconds += batch.seconds
         self._check_batch_length(batch)
         self._busy -= 1
         self._set_individuals(batch.island, batch.individuals)
@@ -404,7 +406,8 @@ class Run:
             "individuals_per_second": self.individuals / self.seconds if self.seconds > 0 else None,
             "evaluations": sum(b.evaluations for b in latest) if latest else 0,
             "fec_hit_rate": float(np.mean([b.fec_hit_rate for b in latest])) if latest else 0.0,
-            "workers": self.count, "islands": [{"individuals": v.individuals, "where": w, "lost": v.losses, "immigrants": v.immigrants}
+            "workers": self.count, "islands": [{"individuals": v.individuals, "where": w, "lost": v.losses, "immigrants": v.immigrants,
+                                                "busy_seconds": round(v.busy_seconds, 3)}
                                                for v, w in zip(self.views, self.pool.where())],
             "workers_lost": self.losses,
             "search_fitness": None if champion is None else champion.search_fitness,
