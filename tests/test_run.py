@@ -34,8 +34,9 @@ def _without_timing(records: list[dict]) -> list[dict]:
 
 def _final(path: Path) -> dict:
     final = RunDir(path).read_final()
-    return {k: v for k, v in final.items() if k not in ("seconds", "individuals_per_second", "champion")} | {
-        "program": final["champion"]["program"] if final["champion"] else None
+    return {k: v for k, v in final.items() if k not in ("seconds", "individuals_per_second", "champion", "islands")} | {
+        "program": final["champion"]["program"] if final["champion"] else None,
+        "islands": [{k: v for k, v in i.items() if k != "busy_seconds"} for i in final["islands"]],  # timing
     }
 
 
