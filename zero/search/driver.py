@@ -88,7 +88,6 @@ class _IslandView:
     immigrants: int = 0  # migrants taken in (this session)
     wants_snapshot: bool = False
     latest: Batch | None = None
-    rate: float = 0.0  # individuals/s of its last batch
     busy_seconds: float = 0.0  # compute seconds of its batches this session (the rest it waited or was called)
 
 
@@ -203,13 +202,13 @@ class Run:
     def _take(self, batch: Batch, seconds: float) -> None:
         """A batch is back: log it and its candidates (unless it is a replay), keep its migrants."""
         view = self.views[batch.island]
-        view.rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)
+        rate = (batch.individuals - view.individuals) / max(batch.seconds, 1e-9)  # individuals/s of this call
         view.busy_seconds += batch.seconds
         self._check_batch_length(batch)
         self._busy -= 1
         self._set_individuals(batch.island, batch.individuals)
         view.busy, view.latest = False, batch
-        self._figures[batch.island] = [view.rate, batch.best_fitness, np.nan if batch.mean_fitness is None else batch.mean_fitness,
+        self._figures[batch.island] = [rate, batch.best_fitness, np.nan if batch.mean_fitness is None else batch.mean_fitness,
                                        batch.fec_hit_rate, batch.evaluations, batch.hurdle_stops]  # fmt: skip
         if batch.migrants is not None:
             self.migrants[(batch.island, batch.individuals // self.migrate_every)] = batch.migrants
