@@ -32,9 +32,8 @@ which times the driver's steps by wrapping them (:class:`Meter`):
   (``Run._snapshot``, and within it ``RunDir.write_part``: seconds, CPU and bytes per part); then
   ``Run._checkpoint`` commits (the migrants part and the manifest: seconds and CPU). Checkpoint
   bytes: the ``checkpoint/`` directory after a commit, and before it (old and new parts: the disk
-  use peak). The round ``Run.search()`` ends with (every island idle) is measured too; its commit
-  carries every migrant since the last commit in the loop (``Run.checkpoint()`` does not prune
-  them), so the model takes the loop's commits, the final one only where the loop had none;
+  use peak). The round ``Run.search()`` ends with (every island idle) is measured too and shown
+  apart; the model takes the loop's commits, the final one only where the loop had none;
 - driver memory: the process's peak RSS during ``Run.search()`` (``VmHWM`` after a reset through
   ``/proc/self/clear_refs``; else its lifetime ``ru_maxrss``), and the migrants it held at most
   (the one thing it keeps that grows between checkpoints); the Ray mode also reports the object
@@ -1086,8 +1085,7 @@ def report(
                 f"{fmt(row['checkpoint_bytes_peak'], '.0f', MIB)} MiB\n"
                 f"    migrants held at most {row['migrant_entries_max']:,} island-rounds "
                 f"({row['migrants_held_bytes'] / MIB:.1f} MiB{shared}); final checkpoint "
-                f"{r['final_checkpoint_wall']:.2f} s (its commit {fmt(row['final_commit_seconds'], '.3f')} s, migrants "
-                "not pruned)"
+                f"{r['final_checkpoint_wall']:.2f} s (its commit {fmt(row['final_commit_seconds'], '.3f')} s)"
             )
             if mode == RAY:
                 store = r["object_store"]
