@@ -65,7 +65,7 @@ def evaluate(
     per_task = np.zeros(tasks.num_tasks)
     traces = np.full((tasks.num_tasks, trace_length(tasks)) if trace else (0, 0), np.nan)
     if max_work < NO_LIMIT and per_example_work(program, tasks.feature_size) > max_work:
-        return Evaluation(MIN_FITNESS, per_task + MIN_FITNESS, traces if trace else None)
+        return Evaluation(MIN_FITNESS, np.full(tasks.num_tasks, MIN_FITNESS), traces if trace else None)
     interpreter = compile_for(tasks.feature_size)
     encoded = live_encoding(program)
     interpreter.evaluate_tasks(

@@ -14,6 +14,7 @@ any evaluation); Python callers go through :func:`zero.interpreter.evaluator.eva
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -44,4 +45,11 @@ def work_limit(multiple: float | None, feature_size: int) -> float:
     at ``feature_size``; :data:`NO_LIMIT` when ``multiple`` is None."""
     if multiple is None:
         return NO_LIMIT
-    return multiple * per_example_work(neural_net(), feature_size)
+    return multiple * _reference_work(feature_size)
+
+
+@lru_cache(maxsize=None)
+def _reference_work(feature_size: int) -> int:
+    """The hand-written 2-layer net's work per example: a constant per F, asked for at every
+    evaluation under a limit, so worked out (parse, liveness) once."""
+    return per_example_work(neural_net(), feature_size)

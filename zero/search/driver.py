@@ -170,7 +170,7 @@ class Run:
             raise StoreError(source, f"checkpoint meta is invalid ({type(e).__name__}: {e}); "
                                      "expected seconds, islands, migrants and solved_at") from None  # fmt: skip
         self.individuals = sum(v.individuals for v in self.views)
-        self._below_limit = sum(v.individuals < self._limit(i) for i, v in enumerate(self.views))
+        self._below_limit = self._count_below_limit()
         self.store.trim_logs([v.individuals for v in self.views])
         self.candidates = read_candidates(self.store)
         self._choose_champion()
@@ -224,13 +224,18 @@ class Run:
         solved = solving_count(found, self.experiment.config["stop"]["select_fitness"])
         if solved is not None and (self.solved_at is None or solved < self.solved_at):
             self.solved_at = solved  # every island's limit and the candidates that count change (rare):
-            self._below_limit = sum(v.individuals < self._limit(i) for i, v in enumerate(self.views))
+            self._below_limit = self._count_below_limit()
             self._choose_champion()  # over them all again
         elif found:  # the rule is a total order: the champion of all is the champion of the last one and these
             self.champion = choose_champion([c for c in (self.champion, *found) if c is not None], self.solved_at)
         record = self._record(batch, seconds)
         self.store.append_progress(record)
         self.progress.update(record)
+
+    def _count_below_limit(self) -> int:
+        """Islands short of their limit, counted afresh (when the limits change); the running
+        figure :meth:`_set_individuals` keeps is this count."""
+        return sum(v.individuals < self._limit(i) for i, v in enumerate(self.views))
 
     def _set_individuals(self, island: int, count: int) -> None:
         """Move ``island``'s count to ``count``, keeping the running totals."""
