@@ -44,6 +44,11 @@ EXPERIMENTS = {
                        "prefer_shorter": True, "mutations": dict.fromkeys(MUTATIONS, 1)},
     # the hand-written linear regressor as every initial program, a child mutated half the time
     "handwritten": {"initial": "linear", "population": 30, "tournament": 6, "mutation_probability": 0.5},
+    # tasks of three feature sizes in groups of 2, 1, 1 (each run by its own F's kernels), hurdles
+    # after the first two (both F=2), and a compute limit whose verdict differs between sizes
+    "mixed_sizes": {"feature_size": [2, 5, 8], "population": 40, "tournament": 4, "compute_limit": 0.3,
+                    "search": {"num_tasks": 4, "num_train": 20, "num_valid": 20},
+                    "hurdles": {"enabled": True, "num_tasks": 2, "percentile": 50.0}},
 }  # fmt: skip
 CHUNKS = {
     "demo_fec": (1, 48, 1, 450, 700, 800),  # 2000
@@ -52,6 +57,7 @@ CHUNKS = {
     "compute_limit": (40, 460, 600),  # 1100
     "prefer_shorter": (30, 470, 600),  # 1100
     "handwritten": (29, 1, 370, 400),  # 800
+    "mixed_sizes": (40, 160, 300, 300),  # 800; update_hurdle before each chunk
 }
 
 
@@ -121,6 +127,20 @@ def run_side_by_side(name: str, oracle_change: dict | None = None, seed: int = 7
     return evo, oracle
 
 
+def test_mixed_sizes_apply_the_compute_limit_at_every_size():
+    """A program over the limit at one feature size only scores 0, in both twins; the initial random
+    population (40 individuals) has such programs at this limit (the net's work per example grows
+    faster with F than a vector op's, so the limit binds hardest at F=2)."""
+    exp = experiment("mixed_sizes")
+    evo, oracle = Evolution(exp, 3), EvolutionOracle(exp, 3)
+    assert evo.run(40) == oracle.run(40) == 40
+    assert_same_state(evo, oracle)
+    over = [{f for f, limit in oracle.max_work.items() if per_example_work(p, f) > limit} for p in oracle.population]
+    assert any(0 < len(o) < 3 for o in over)
+    assert all(f == 0.0 for o, f in zip(over, oracle.fitness) if o)
+    assert all(f == 0.0 for o, f in zip(over, evo.population_fitness()) if o)
+
+
 @pytest.mark.parametrize("name", list(EXPERIMENTS))
 def test_compiled_loop_matches_the_oracle(name):
     evo, oracle = run_side_by_side(name)
@@ -141,11 +161,14 @@ def test_compiled_loop_matches_the_oracle(name):
         assert oracle.best_fitness > 0.9
     if name == "prefer_shorter":
         assert oracle.shorter_wins > 10  # ties on fitness were decided by size
+    if name == "mixed_sizes":
+        sizes = oracle.tasks.feature_sizes
+        assert sizes == (2, 5, 8) and 0 < oracle.hurdle_stops < oracle.evaluations
     if name == "compute_limit":  # the limit bit: some children were zeroed unevaluated, others scored
         zeroed = oracle.individuals - oracle.fec.lookups  # every other child is looked up in the FEC
         assert 0.05 * oracle.individuals < zeroed < 0.9 * oracle.individuals
         F = oracle.tasks.feature_size
-        assert all(f == 0.0 for p, f in zip(oracle.population, oracle.fitness) if per_example_work(p, F) > oracle.max_work)
+        assert all(f == 0.0 for p, f in zip(oracle.population, oracle.fitness) if per_example_work(p, F) > oracle.max_work[F])
 
 
 def test_fingerprints_agree_with_the_compiled_ones():

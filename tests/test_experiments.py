@@ -19,10 +19,11 @@ def ci_sized(name: str) -> Experiment:
     """``name`` with its protocol kept (space, family, F, settings) and its sizes cut."""
     experiment = Experiment.load(name)
     cfg = experiment.config
+    tasks = max(3, len(experiment.feature_sizes))  # a task of every size
     return experiment.with_overrides(**{
-        "search": {**cfg["search"], **TINY_PHASE, "num_tasks": 3},
-        "select": {**cfg["select"], **TINY_PHASE, "num_tasks": 3},
-        "final": {**cfg["final"], **TINY_PHASE, "num_tasks": 3},
+        "search": {**cfg["search"], **TINY_PHASE, "num_tasks": tasks},
+        "select": {**cfg["select"], **TINY_PHASE, "num_tasks": tasks},
+        "final": {**cfg["final"], **TINY_PHASE, "num_tasks": tasks},
         "population": 20, "tournament": 5, "report_every": 100, "restart_every": 0,
         "islands": {**cfg["islands"], "count": 1, "migrate_every": 100},
         "hurdles": {**cfg["hurdles"], "num_tasks": 1},

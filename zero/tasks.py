@@ -25,10 +25,18 @@ arguments (bit-identical in any process, whatever the global RNG state). Task t 
 independent streams: data, epoch orders, program-RNG seed. Hence the first k tasks of a T-task set
 equal a k-task set, ``epochs`` does not change the data, and held-out tasks differ from search
 tasks with the same seed.
+
+Mixed feature sizes (:func:`make_mixed_tasks`, an experiment's ``feature_size: [2, 8, 32]``): the
+T tasks of a phase are split into one contiguous group per size, as even as can be (the first
+groups take the remainder), and task t is still drawn from ``SeedSequence([seed, t, ...])`` with t
+its index in the whole phase, so no two tasks share a stream. A :class:`MixedTaskSet` holds the
+groups; everything that scores a program runs each group with the kernels of its size and reads
+the per-task fitness in phase order (:func:`groups_of`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import json
@@ -172,11 +180,12 @@ class Family:
 
 
 def make_tasks(spec: TaskSpec, num_tasks: int, seed: int, *, held_out: bool = False,
-               source: str = "TaskSpec") -> TaskSet:
+               source: str = "TaskSpec", first: int = 0) -> TaskSet:
     """Build ``num_tasks`` tasks of ``spec`` from ``seed`` (see the module docstring's contract).
 
     ``held_out=True`` selects the final-evaluation tasks: the held-out class pairs for the binary
-    families, and an independent seed stream for every family.
+    families, and an independent seed stream for every family. ``first``: the index of the first
+    task in its phase (a group of a mixed phase starts after the groups before it).
     """
     params = spec.validate(source)
     _check_int(source, "num_tasks", num_tasks, minimum=1)
@@ -190,22 +199,128 @@ def make_tasks(spec: TaskSpec, num_tasks: int, seed: int, *, held_out: bool = Fa
     rng_seeds = np.empty(T, dtype=np.int64)
     descriptions = []
     family_key = zlib.crc32(spec.family.encode())
-    for t in range(T):
+    for row, t in enumerate(range(first, first + T)):
         ss = np.random.SeedSequence([int(seed), t, family_key, int(bool(held_out))])
         data_ss, order_ss, prog_ss = ss.spawn(3)
         x, y, desc = fam.sample(spec, params, np.random.default_rng(data_ss), bool(held_out),
                                 int(seed), t)
         assert x.shape == (N + Nv + Nt, F) and y.shape == (N + Nv + Nt,), (x.shape, y.shape)
         for part, (lo, hi) in enumerate(((0, N), (N, N + Nv), (N + Nv, N + Nv + Nt))):
-            xs[part][t], ys[part][t] = x[lo:hi], y[lo:hi]
+            xs[part][row], ys[part][row] = x[lo:hi], y[lo:hi]
         order_rng = np.random.default_rng(order_ss)
-        orders[t, 0] = np.arange(N)
+        orders[row, 0] = np.arange(N)
         for e in range(1, E):
-            orders[t, e] = order_rng.permutation(N)
-        rng_seeds[t] = np.random.default_rng(prog_ss).integers(0, 2**62)
+            orders[row, e] = order_rng.permutation(N)
+        rng_seeds[row] = np.random.default_rng(prog_ss).integers(0, 2**62)
         descriptions.append(desc)
     return TaskSet(spec, int(seed), fam.classification, xs[0], ys[0], xs[1], ys[1], xs[2], ys[2],
                    orders, rng_seeds, tuple(descriptions))
+
+
+@dataclass(frozen=True, eq=False)
+class MixedTaskSet:
+    """Tasks of several feature sizes: contiguous groups, each a :class:`TaskSet` of one size, in
+    phase order. It answers what a TaskSet answers except ``feature_size`` (there is none) and the
+    arrays (each group has its own)."""
+
+    groups: tuple[TaskSet, ...]
+
+    def __post_init__(self) -> None:
+        first = self.groups[0]
+        for g in self.groups[1:]:
+            same = (g.classification, g.num_train, g.num_valid, g.epochs) == (first.classification, first.num_train,
+                                                                              first.num_valid, first.epochs)
+            if not same:
+                raise ValueError("the groups of a mixed task set must agree on classification, examples and epochs")
+
+    @property
+    def num_tasks(self) -> int:
+        return sum(g.num_tasks for g in self.groups)
+
+    @property
+    def feature_sizes(self) -> tuple[int, ...]:
+        """The feature size of each group, in order (a size may repeat after :meth:`subset`)."""
+        return tuple(g.feature_size for g in self.groups)
+
+    @property
+    def classification(self) -> bool:
+        return self.groups[0].classification
+
+    @property
+    def num_train(self) -> int:
+        return self.groups[0].num_train
+
+    @property
+    def num_valid(self) -> int:
+        return self.groups[0].num_valid
+
+    @property
+    def epochs(self) -> int:
+        return self.groups[0].epochs
+
+    @property
+    def descriptions(self) -> tuple[str, ...]:
+        return tuple(f"F={g.feature_size}: {d}" for g in self.groups for d in g.descriptions)
+
+    @property
+    def spec(self) -> TaskSpec:
+        """The first group's spec (family, examples, params; not the feature size)."""
+        return self.groups[0].spec
+
+    @property
+    def seed(self) -> int:
+        return self.groups[0].seed
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> "MixedTaskSet | TaskSet":
+        """The tasks at phase ``indices`` (in that order); runs of one group stay one group, and a
+        result that is all one group is a plain TaskSet."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = self.num_tasks
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"task indices {idx.tolist()} out of range for {n} tasks")
+        starts = np.cumsum([0] + [g.num_tasks for g in self.groups])
+        runs: list[tuple[int, list[int]]] = []
+        for i in (idx % n if n else idx).tolist():
+            g = int(np.searchsorted(starts, i, side="right") - 1)
+            if runs and runs[-1][0] == g:
+                runs[-1][1].append(i - int(starts[g]))
+            else:
+                runs.append((g, [i - int(starts[g])]))
+        if not runs:
+            return self.groups[0].subset([])
+        parts = tuple(self.groups[g].subset(local) for g, local in runs)
+        return parts[0] if len(parts) == 1 else MixedTaskSet(parts)
+
+
+Tasks = TaskSet | MixedTaskSet  # what an experiment's phase, and so every scorer, may hold
+
+
+def groups_of(tasks: Tasks) -> tuple[TaskSet, ...]:
+    """The one-size groups of ``tasks`` in phase order (a TaskSet is its own only group)."""
+    return tasks.groups if isinstance(tasks, MixedTaskSet) else (tasks,)
+
+
+def split_tasks(num_tasks: int, groups: int) -> list[int]:
+    """How many of ``num_tasks`` each of ``groups`` gets: as even as can be, the first take the rest."""
+    return [num_tasks // groups + (g < num_tasks % groups) for g in range(groups)]
+
+
+def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: int, seed: int, *,
+                     held_out: bool = False, source: str = "TaskSpec") -> Tasks:
+    """``num_tasks`` tasks of ``spec`` split into one group per feature size (module docstring);
+    one size gives a plain :class:`TaskSet` equal to :func:`make_tasks`'s."""
+    sizes = [int(f) for f in feature_sizes]
+    if not sizes:
+        raise ConfigError(source, "feature_size", list(feature_sizes), "must name at least one size")
+    if len(sizes) > num_tasks:
+        raise ConfigError(source, "num_tasks", num_tasks, f"must be at least the number of feature sizes ({len(sizes)}): "
+                          "every size needs a task")
+    groups, first = [], 0
+    for size, count in zip(sizes, split_tasks(num_tasks, len(sizes))):
+        groups.append(make_tasks(dataclasses.replace(spec, feature_size=size), count, seed, held_out=held_out,
+                                 source=source, first=first))
+        first += count
+    return groups[0] if len(groups) == 1 else MixedTaskSet(tuple(groups))
 
 
 # ----------------------------------------------------------------------------- validation helpers

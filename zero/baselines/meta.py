@@ -243,7 +243,7 @@ def meta_train(method: str, experiment: Experiment, settings: MetaSettings, *, d
     it must not modify ``params``."""
     dev = resolve_device(device)
     classification = _is_classification(experiment)
-    model = make_mlp(experiment.config["feature_size"], settings.hidden).to(dev)
+    model = make_mlp(experiment.feature_size, settings.hidden).to(dev)  # one input width: mixed sizes are an error
     params = init_params(model, seed, dev, dtype)
     sampler = TaskSampler(experiment, seed, dev, dtype)
     opt = torch.optim.Adam(params.values(), lr=settings.meta_lr) if method != "reptile" else None
@@ -375,6 +375,7 @@ class MetaBaseline:
     def run(self, experiment: Experiment, *, device: str = "auto", seed: int = 0, budget: str = "ci",
             settings: MetaSettings | None = None) -> BaselineResult:
         override = settings
+        experiment.feature_size  # a net has one input width: an experiment of mixed sizes is a clear error
         if settings is None:
             settings = budget_settings(self.name, budget, _is_classification(experiment))
         dev = resolve_device(device)

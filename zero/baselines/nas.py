@@ -257,6 +257,7 @@ class _NAS:
         if budget not in BUDGETS:
             raise ValueError(f"unknown budget {budget!r}; known: {sorted(BUDGETS)}")
         b, dev = BUDGETS[budget], resolve_device(device)
+        experiment.feature_size  # a net has one input width: an experiment of mixed sizes is a clear error
         max_err = experiment.config["max_abs_error"]
         search = experiment.tasks("search")
         search = search.subset(range(min(b.search_tasks, search.num_tasks)))  # never the final tasks

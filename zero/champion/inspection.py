@@ -27,7 +27,8 @@ def report(champion: Champion, raw: bool = False) -> dict[str, Any]:
     program = champion.program
     simplified = simplify(program)
     shown = program if raw else simplified
-    feature_size = champion.experiment.config["feature_size"] if champion.experiment else None
+    sizes = champion.experiment.feature_sizes if champion.experiment else ()
+    feature_size = sizes[0] if len(sizes) == 1 else None  # mixed sizes: indices shown as fractions of F
     out: dict[str, Any] = {
         "source": champion.source,
         "experiment": None if champion.experiment is None else champion.experiment.source,

@@ -23,7 +23,7 @@ from zero.search.experiment import Experiment
 class Replay:
     label: str  # "final", or "final of digits_binary.yaml"
     family: str
-    feature_size: int
+    feature_size: int | list[int]  # the tasks' size, or sizes (a mixed experiment's recorded phases)
     fitness: float
     per_task: np.ndarray
     descriptions: tuple[str, ...]
@@ -62,7 +62,7 @@ def _one(champion: Champion, exp: Experiment, phase: str, label: str, num_tasks:
     if seed is not None:
         overrides[f"{phase}.seed"] = seed
     changed = any(exp.config[phase][k.split(".")[1]] != v for k, v in overrides.items())
-    if feature_size is not None and feature_size != exp.config["feature_size"]:
+    if feature_size is not None and exp.feature_sizes != (feature_size,):
         overrides["feature_size"], changed = feature_size, True
     if overrides:
         exp = exp.with_overrides(**overrides)
@@ -71,5 +71,5 @@ def _one(champion: Champion, exp: Experiment, phase: str, label: str, num_tasks:
     result = exp.evaluate(champion.program, task_set)
     recorded = champion.recorded.get(phase) if own and not changed else None
     if changed:
-        label += f" ({task_set.num_tasks} tasks, seed {cfg[phase]['seed']}, F={cfg['feature_size']})"
+        label += f" ({task_set.num_tasks} tasks, seed {cfg[phase]['seed']}, F={','.join(map(str, exp.feature_sizes))})"
     return Replay(label, cfg["family"], cfg["feature_size"], result.fitness, result.per_task, task_set.descriptions, recorded)

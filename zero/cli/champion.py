@@ -143,9 +143,11 @@ def export(args: argparse.Namespace) -> int:
 
     found = champion.load(args.path)
     exp = found.experiment
-    feature_size = args.feature_size or (exp.config["feature_size"] if exp else None)
+    sizes = exp.feature_sizes if exp else ()
+    feature_size = args.feature_size or (sizes[0] if len(sizes) == 1 else None)
     if feature_size is None:
-        raise ZeroError(f"{found.source}: no run config gives the feature size; pass --feature-size F")
+        why = f"its experiment mixes feature sizes {list(sizes)}" if sizes else "no run config gives the feature size"
+        raise ZeroError(f"{found.source}: {why}; pass --feature-size F")
     classification = bool(exp and exp.tasks("search").classification) if exp else False
     program = found.program if args.raw else simplify(found.program)
     name = Path(args.output).stem if args.output else "champion"

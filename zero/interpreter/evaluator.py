@@ -10,7 +10,7 @@ compute limit (``max_work``, :mod:`zero.lang.budget`) scores ``MIN_FITNESS`` on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Mapping
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from zero.interpreter.liveness_kernels import live_program, workspace
 from zero.lang.budget import NO_LIMIT, per_example_work
 from zero.lang.encoding import Encoded, encode
 from zero.lang.program import Program
-from zero.tasks import TaskSet
+from zero.tasks import Tasks, TaskSet, groups_of
 
 Combine = Literal["mean", "median"]
 
@@ -42,7 +42,7 @@ def live_encoding(program: Program) -> Encoded:
     return live
 
 
-def trace_length(tasks: TaskSet, n_train: int | None = None, n_valid: int | None = None) -> int:
+def trace_length(tasks: Tasks, n_train: int | None = None, n_valid: int | None = None) -> int:
     n_train = tasks.num_train if n_train is None else n_train
     n_valid = tasks.num_valid if n_valid is None else n_valid
     return tasks.epochs * (n_train + n_valid)
@@ -50,29 +50,44 @@ def trace_length(tasks: TaskSet, n_train: int | None = None, n_valid: int | None
 
 def evaluate(
     program: Program,
-    tasks: TaskSet,
+    tasks: Tasks,
     *,
     combine_by: Combine = "mean",
     max_abs_error: float = MAX_ABS_ERROR,
     trace: bool = False,
-    max_work: float = NO_LIMIT,
+    max_work: float | Mapping[int, float] = NO_LIMIT,
 ) -> Evaluation:
-    """Score ``program`` on every task of ``tasks`` (compiles the interpreter for F on first use).
+    """Score ``program`` on every task of ``tasks`` (compiles the interpreter for F on first use;
+    a mixed set runs each group with its own F's kernels, per-task results in phase order).
+    ``max_work``: the compute limit, or a limit per feature size (a size it does not name has none).
     Only its live instructions run (:mod:`zero.interpreter.liveness_kernels`): the predictions, and
     so the traces and the fitness, are bit-identical to running all of them."""
     if combine_by not in ("mean", "median"):
         raise ValueError(f"combine_by must be 'mean' or 'median', got {combine_by!r}")
+    encoded = live_encoding(program)
+    per_task, traces = [], []
+    for group in groups_of(tasks):
+        limit = max_work.get(group.feature_size, NO_LIMIT) if isinstance(max_work, Mapping) else max_work
+        scores, trace_rows = _evaluate_group(program, encoded, group, float(max_abs_error), trace, limit)
+        per_task.append(scores)
+        traces.append(trace_rows)
+    all_tasks = np.concatenate(per_task)
+    fitness = float(combine(all_tasks, combine_by == "median"))
+    return Evaluation(fitness, all_tasks, np.concatenate(traces) if trace else None)
+
+
+def _evaluate_group(program: Program, encoded: Encoded, tasks: TaskSet, max_abs_error: float, trace: bool,
+                    max_work: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-task fitness and traces of one feature size's tasks."""
     per_task = np.zeros(tasks.num_tasks)
     traces = np.full((tasks.num_tasks, trace_length(tasks)) if trace else (0, 0), np.nan)
     if max_work < NO_LIMIT and per_example_work(program, tasks.feature_size) > max_work:
-        return Evaluation(MIN_FITNESS, np.full(tasks.num_tasks, MIN_FITNESS), traces if trace else None)
+        return np.full(tasks.num_tasks, MIN_FITNESS), traces
     interpreter = compile_for(tasks.feature_size)
-    encoded = live_encoding(program)
     interpreter.evaluate_tasks(
         encoded.code, encoded.data, encoded.bounds, *program.memory,
         tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid, tasks.orders, tasks.rng_seeds,
-        tasks.classification, float(max_abs_error), tasks.num_train, tasks.num_valid, tasks.epochs,
+        tasks.classification, max_abs_error, tasks.num_train, tasks.num_valid, tasks.epochs,
         per_task, traces,
     )  # fmt: skip
-    fitness = float(combine(per_task, combine_by == "median"))
-    return Evaluation(fitness, per_task, traces if trace else None)
+    return per_task, traces

@@ -36,11 +36,13 @@ from zero.search import fec as fec_
 from zero.search.experiment import Experiment
 from zero.search.mutation_kernels import capacity as program_capacity
 from zero.search.mutation_kernels import space_arrays
-from zero.tasks import TaskSet
+from zero.tasks import Tasks, groups_of
 
 _K = _template
 _NO_PROFILE = np.zeros(0, np.uint64)  # profiling off
 _IMPORT = "from zero.interpreter.kernels import run_tasks, scratch_memory  # specialized"
+_DISPATCH = next(line for line in open(_template.__file__).read().splitlines() if line.endswith("# dispatch"))
+_MEMORIES = next(line for line in open(_template.__file__).read().splitlines() if line.endswith("# memories"))
 
 
 class Settings(NamedTuple):
@@ -61,8 +63,8 @@ class Settings(NamedTuple):
     n_scalars: int
     n_vectors: int
     n_matrices: int
-    max_work: float  # compute limit: most work per example (inf: none; zero.lang.budget)
-    op_work: np.ndarray  # int64 [ops]: each op's work at this feature size (zero.lang.budget.work_table)
+    max_work: np.ndarray  # float64 [groups]: compute limit, most work per example at each group's F (inf: none)
+    op_work: np.ndarray  # int64 [groups, ops]: each op's work at each group's F (zero.lang.budget.work_table)
 
 
 class SearchTasks(NamedTuple):
@@ -123,10 +125,25 @@ def new_memo(population: int, capacity: int) -> FingerprintMemo:
 
 
 @lru_cache(maxsize=None)
-def compile_search_for(feature_size: int) -> ModuleType:
-    """The search loop compiled for feature size F (cached on disk like the interpreter)."""
-    kernels = compile_for(feature_size).module
-    return specialize(_template, feature_size, {_IMPORT: f"from {kernels.__name__} import run_tasks, scratch_memory  # specialized"})
+def compile_search_for(feature_sizes: int | tuple[int, ...]) -> ModuleType:
+    """The search loop compiled for search tasks in groups of these feature sizes (one int: one
+    group), cached on disk like the interpreter. Each group calls its own F's kernels: the import,
+    the scratch memories and :func:`~zero.search.evolution_kernels.run_group`'s call are rewritten
+    to one per group (a chain of branches on the group index)."""
+    sizes = (feature_sizes,) if isinstance(feature_sizes, int) else tuple(feature_sizes)
+    modules = [compile_for(f).module for f in sizes]
+    if len(sizes) == 1:
+        return specialize(_template, sizes[0], {_IMPORT: f"from {modules[0].__name__} import run_tasks, scratch_memory  # specialized"})
+    imports = "\n".join(f"from {m.__name__} import run_tasks as run_tasks_{g}, scratch_memory as scratch_memory_{g}"
+                         for g, m in enumerate(modules))
+    call = _DISPATCH.strip().removesuffix("# dispatch").strip()
+    dispatch = "\n".join(f"    {'if' if g == 0 else 'elif'} g == {g}:\n        {call.replace('run_tasks(', f'run_tasks_{g}(', 1)}"
+                         for g in range(len(sizes)))
+    sized = "scratch_memory(settings.n_scalars, settings.n_vectors, settings.n_matrices)"
+    memories = "    return (" + ", ".join(sized.replace("scratch_memory(", f"scratch_memory_{g}(") for g in range(len(sizes))) + ",)"
+    if sized not in _MEMORIES:
+        raise RuntimeError(f"{_template.__file__}: the memories line no longer reads {sized!r}")
+    return specialize(_template, sizes[0], {_IMPORT: imports, _DISPATCH: dispatch, _MEMORIES: memories})
 
 
 def seed_state(seed: int | np.random.SeedSequence) -> int:
@@ -148,11 +165,13 @@ def _buffers(program: Program, capacity: int) -> tuple[np.ndarray, np.ndarray, n
 class Evolution:
     """One regularized-evolution population on an experiment's search tasks."""
 
-    def __init__(self, experiment: Experiment, seed: int | np.random.SeedSequence, tasks: TaskSet | None = None):
+    def __init__(self, experiment: Experiment, seed: int | np.random.SeedSequence, tasks: Tasks | None = None):
         cfg = experiment.config
         self.experiment = experiment
         self.tasks = tasks if tasks is not None else experiment.tasks("search")
-        self.kernels = compile_search_for(self.tasks.feature_size)
+        groups = groups_of(self.tasks)
+        sizes = tuple(g.feature_size for g in groups)
+        self.kernels = compile_search_for(sizes)
         self.space = space_arrays(experiment.space, experiment.mutator)
         memory = experiment.space.memory
         hurdles = cfg["hurdles"]
@@ -161,10 +180,9 @@ class Evolution:
             float(cfg["max_abs_error"]), experiment.initial_kind() == "random", bool(cfg["fec"]["enabled"]),
             cfg["fec"]["num_train"], cfg["fec"]["num_valid"], hurdles["num_tasks"] if hurdles["enabled"] else 0,
             bool(self.tasks.classification), memory.scalars, memory.vectors, memory.matrices,
-            float(experiment.max_work(self.tasks.feature_size)), work_table(self.tasks.feature_size),
+            np.array([experiment.max_work(f) for f in sizes], np.float64), np.stack([work_table(f) for f in sizes]),
         )  # fmt: skip
-        t = self.tasks
-        self.search_tasks = SearchTasks(t.x_train, t.y_train, t.x_valid, t.y_valid, t.orders, t.rng_seeds)
+        self.search_tasks = tuple(SearchTasks(t.x_train, t.y_train, t.x_valid, t.y_valid, t.orders, t.rng_seeds) for t in groups)
         P, L = cfg["population"], program_capacity(experiment.space)
         template = _buffers(experiment.initial_program(), L)
         try:
@@ -287,12 +305,8 @@ class Evolution:
         """The FEC key of ``program`` on this population's search tasks (see :mod:`zero.search.fec`)."""
         if program.memory != self.experiment.space.memory:  # the kernel trusts the addresses
             raise ProgramError(f"program memory {tuple(program.memory)} != search space memory {tuple(self.experiment.space.memory)}")
-        mem = self.kernels.scratch_memory(self.settings.n_scalars, self.settings.n_vectors, self.settings.n_matrices)
         encoded = encode(program)
-        traces = np.empty((self.tasks.num_tasks, self.settings.fec_train + self.settings.fec_valid))
-        per_task = np.empty(self.tasks.num_tasks)
-        return int(self.kernels.fingerprint(encoded.code, encoded.data, encoded.bounds, mem, traces, per_task,
-                                            self.search_tasks, self.settings))  # fmt: skip
+        return int(self.kernels.fingerprint_of(encoded.code, encoded.data, encoded.bounds, self.search_tasks, self.settings))
 
     def population_fitness(self) -> np.ndarray:
         return self.state.fitness[: int(self.state.counters[_K.FILLED])].copy()

@@ -1,9 +1,12 @@
 """The compiled search loop: regularized evolution over batches of individuals, never leaving numba.
 
-A template specialized per feature size like :mod:`zero.interpreter.kernels` (see
-:func:`zero.search.evolution.compile_search_for`): it calls that F's ``run_tasks`` directly, so the hot
-loop select → mutate → fingerprint → FEC → evaluate (with hurdle) → replace runs without crossing
-into Python; Python is visited once per batch to report, checkpoint and stop (docs/architecture.md).
+A template specialized per tuple of feature sizes (see
+:func:`zero.search.evolution.compile_search_for`): the search tasks come as *groups*, one per feature
+size (one group for a plain experiment), and :func:`run_group` calls the ``run_tasks`` of group g's
+size (:mod:`zero.interpreter.kernels`, specialized per F) directly, so the hot loop select → mutate
+→ fingerprint → FEC → evaluate (with hurdle) → replace runs without crossing into Python; Python is
+visited once per batch to report, checkpoint and stop (docs/architecture.md). Tasks are numbered
+in phase order across the groups (group 0's first), as ``per_task`` and the fingerprint read them.
 
 Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1; reference
 ``regularized_evolution.cc``):
@@ -25,8 +28,8 @@ Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1
   fixed individual counts) keeps that partial fitness and skips the rest (the paper's progressive
   dynamic hurdles, §3.2).
 - *Compute limit* (:mod:`zero.lang.budget`): a child whose live predict and learn instructions do
-  more work per example than ``settings.max_work`` scores ``MIN_FITNESS`` without a fingerprint,
-  an FEC lookup or an evaluation (:func:`_over_budget`).
+  more work per example than ``settings.max_work[g]`` at some group g's feature size scores
+  ``MIN_FITNESS`` without a fingerprint, an FEC lookup or an evaluation (:func:`_over_budget`).
 - The experiment's best individual (highest fitness, first found on ties) is kept in ``best_*``.
 
 Every random draw comes from the splitmix64 stream ``state.rng``; together with the FEC arrays the
@@ -71,32 +74,78 @@ def _tick(profile, stage, since):
 
 
 @compiled
-def fingerprint(code, data, bounds, mem, traces, per_task, tasks, settings):
+def run_group(g, code, data, bounds, mems, groups, first, last, settings, n_train, n_valid, epochs, per_task, traces):
+    """``run_tasks`` of group g's feature size on its tasks [first, last) (indices within the group),
+    in its scratch memory ``mems[g]``; writes ``per_task`` and ``traces`` (the group's rows)."""
+    tasks = groups[g]
+    s, v, m, mf, tv, tm, prng = mems[g]
+    run_tasks(code, data, bounds, s, v, m, mf, tv, tm, prng, tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid, tasks.orders, tasks.rng_seeds, first, last, settings.classification, settings.max_abs_error, n_train, n_valid, epochs, per_task, traces)  # dispatch
+
+
+@compiled
+def memories(settings):
+    """One scratch memory per group, sized for its feature size."""
+    return (scratch_memory(settings.n_scalars, settings.n_vectors, settings.n_matrices),)  # memories
+
+
+@compiled
+def fingerprint(code, data, bounds, mems, scratch, groups, settings):
     """The FEC key of a program: its predictions on every task's short prefix (see zero.search.fec).
-    ``traces``: float64 [tasks, fec_train + fec_valid], ``per_task`` [tasks], both scratch."""
-    s, v, m, mf, tv, tm, prng = mem
-    n_train = min(settings.fec_train, tasks.x_train.shape[1])
-    n_valid = min(settings.fec_valid, tasks.x_valid.shape[1])
-    traces[:] = np.nan
-    run_tasks(code, data, bounds, s, v, m, mf, tv, tm, prng, tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid,
-              tasks.orders, tasks.rng_seeds, 0, tasks.x_train.shape[0], settings.classification, settings.max_abs_error,
-              n_train, n_valid, ONE_EPOCH, per_task, traces)  # fmt: skip
+    ``scratch``: per group, float64 [tasks, fec_train + fec_valid] traces and [tasks] per-task fitness."""
+    n_train = min(settings.fec_train, groups[0].x_train.shape[1])
+    n_valid = min(settings.fec_valid, groups[0].x_valid.shape[1])
     h = fold(fold(np.uint64(0), n_train), n_valid)
-    for t in range(tasks.x_train.shape[0]):
-        h = fold(h, t)
-        for k in range(n_train + n_valid):
-            h = fold_prediction(h, traces[t, k])
+    t = 0
+    for g in range(len(groups)):
+        traces, per_task = scratch[g]
+        traces[:] = np.nan
+        n = groups[g].x_train.shape[0]
+        run_group(g, code, data, bounds, mems, groups, 0, n, settings, n_train, n_valid, ONE_EPOCH, per_task, traces)
+        for row in range(n):
+            h = fold(h, t)
+            for k in range(n_train + n_valid):
+                h = fold_prediction(h, traces[row, k])
+            t += 1
     return h
 
 
 @compiled
-def evaluate_range(code, data, bounds, mem, tasks, settings, first, last, per_task):
-    """``per_task[t]`` = fitness on search task t, for t in [first, last)."""
-    s, v, m, mf, tv, tm, prng = mem
+def fingerprint_of(code, data, bounds, groups, settings):
+    """:func:`fingerprint` in scratch of its own (for Python callers: one call, no lists crossing)."""
+    return fingerprint(code, data, bounds, memories(settings), fingerprint_scratch(groups, settings), groups, settings)
+
+
+@compiled
+def evaluate_range(code, data, bounds, mems, scratch, groups, settings, first, last, per_task):
+    """``per_task[t]`` = fitness on search task t (phase order), for t in [first, last)."""
     no_traces = np.empty((0, 0))  # writable, like the fingerprint's traces: one compiled run_tasks serves both
-    run_tasks(code, data, bounds, s, v, m, mf, tv, tm, prng, tasks.x_train, tasks.y_train, tasks.x_valid, tasks.y_valid,
-              tasks.orders, tasks.rng_seeds, first, last, settings.classification, settings.max_abs_error,
-              tasks.x_train.shape[1], tasks.x_valid.shape[1], tasks.orders.shape[1], per_task, no_traces)  # fmt: skip
+    offset = 0
+    for g in range(len(groups)):
+        tasks = groups[g]
+        n = tasks.x_train.shape[0]
+        lo, hi = max(first - offset, 0), min(last - offset, n)
+        if lo < hi:
+            group_per_task = scratch[g][1]
+            run_group(g, code, data, bounds, mems, groups, lo, hi, settings, tasks.x_train.shape[1], tasks.x_valid.shape[1],
+                      tasks.orders.shape[1], group_per_task, no_traces)  # fmt: skip
+            for row in range(lo, hi):
+                per_task[offset + row] = group_per_task[row]
+        offset += n
+
+
+@compiled
+def fingerprint_scratch(groups, settings):
+    """Per group, traces [tasks, fec_train + fec_valid] and per-task fitness [tasks]: scratch."""
+    width = settings.fec_train + settings.fec_valid
+    return [(np.empty((groups[g].x_train.shape[0], width)), np.zeros(groups[g].x_train.shape[0])) for g in range(len(groups))]
+
+
+@compiled
+def count_tasks(groups):
+    n = 0
+    for g in range(len(groups)):
+        n += groups[g].x_train.shape[0]
+    return n
 
 
 @compiled
@@ -117,7 +166,7 @@ def _same_program(code, data, bounds, other_code, other_data, other_bounds):
 
 
 @compiled
-def _key(code, data, bounds, parent, slot, memo, mem, traces, per_task, tasks, settings):
+def _key(code, data, bounds, parent, slot, memo, mems, scratch, groups, settings):
     """The FEC key of a child (its live instructions), from the memo when the child's live part is
     its parent's (a copy, or a mutation of dead code), else computed; the memo then remembers it
     for the child's slot. A pure function of the live program, so the memo never changes a key."""
@@ -125,7 +174,7 @@ def _key(code, data, bounds, parent, slot, memo, mem, traces, per_task, tasks, s
                                                              memo.bounds[parent]):  # fmt: skip
         key = memo.keys[parent]
     else:
-        key = fingerprint(code, data, bounds, mem, traces, per_task, tasks, settings)
+        key = fingerprint(code, data, bounds, mems, scratch, groups, settings)
     copy_program(code, data, bounds, memo.code[slot], memo.data[slot], memo.bounds[slot])
     memo.keys[slot] = key
     memo.known[slot] = True
@@ -133,30 +182,30 @@ def _key(code, data, bounds, parent, slot, memo, mem, traces, per_task, tasks, s
 
 
 @compiled
-def _fitness(code, data, bounds, parent, slot, memo, state, cache, mem, traces, found, per_task, tasks, settings, profile,
+def _fitness(code, data, bounds, parent, slot, memo, state, cache, mems, scratch, found, per_task, groups, settings, profile,
              clock):  # fmt: skip
     """The fitness of a child given as its live instructions (bit-identical predictions to the
     whole child: zero.interpreter.liveness_kernels); FEC, hurdle and insert as described above."""
     key = np.uint64(0)
     if settings.fec:
-        key = _key(code, data, bounds, parent, slot, memo, mem, traces, per_task, tasks, settings)
+        key = _key(code, data, bounds, parent, slot, memo, mems, scratch, groups, settings)
         clock = _tick(profile, FINGERPRINT, clock)
         fitness = lookup(cache, key, found)
         clock = _tick(profile, FEC_LOOKUP, clock)
         if found[0]:
             return fitness, clock
-    n_tasks = tasks.x_train.shape[0]
+    n_tasks = per_task.shape[0]
     done = n_tasks
     if settings.hurdle_tasks > 0 and state.counters[FILLED] >= settings.population:
         done = min(settings.hurdle_tasks, n_tasks)
-        evaluate_range(code, data, bounds, mem, tasks, settings, 0, done, per_task)
+        evaluate_range(code, data, bounds, mems, scratch, groups, settings, 0, done, per_task)
         if combine(per_task[:done], settings.median) < state.figures[HURDLE]:
             state.counters[HURDLE_STOPS] += 1
         else:
-            evaluate_range(code, data, bounds, mem, tasks, settings, done, n_tasks, per_task)
+            evaluate_range(code, data, bounds, mems, scratch, groups, settings, done, n_tasks, per_task)
             done = n_tasks
     else:
-        evaluate_range(code, data, bounds, mem, tasks, settings, 0, n_tasks, per_task)
+        evaluate_range(code, data, bounds, mems, scratch, groups, settings, 0, n_tasks, per_task)
     state.counters[EVALUATIONS] += 1
     fitness = combine(per_task[:done], settings.median)
     clock = _tick(profile, EVALUATE, clock)
@@ -168,13 +217,17 @@ def _fitness(code, data, bounds, parent, slot, memo, state, cache, mem, traces, 
 
 @compiled
 def _over_budget(code, bounds, settings):
-    """Whether the live program in ``code`` does more work per example than the compute limit."""
-    if settings.max_work == np.inf:
-        return False
-    total = 0
-    for r in range(bounds[1], bounds[3]):  # predict and learn
-        total += settings.op_work[code[r, 0]]
-    return total > settings.max_work
+    """Whether the live program in ``code`` does more work per example than the compute limit at
+    the feature size of some group (``max_work[g]``, ``op_work[g]``: that size's limit and prices)."""
+    for g in range(settings.max_work.shape[0]):
+        if settings.max_work[g] == np.inf:
+            continue
+        total = 0
+        for r in range(bounds[1], bounds[3]):  # predict and learn
+            total += settings.op_work[g, code[r, 0]]
+        if total > settings.max_work[g]:
+            return True
+    return False
 
 
 @compiled
@@ -192,12 +245,12 @@ def _tournament(state, settings):
 
 
 @compiled
-def evolve(state, cache, memo, space, tasks, settings, n_individuals, profile):
+def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
     """Run ``n_individuals`` more individuals of the experiment; returns how many ran. ``memo``:
     fingerprints of live programs by slot (zero.search.evolution.FingerprintMemo; derived data, not
     part of the state). ``profile``: an empty array, or one uint64 per stage (:data:`STAGES`) that
-    the cycles spent are added to."""
-    mem = scratch_memory(settings.n_scalars, settings.n_vectors, settings.n_matrices)
+    the cycles spent are added to. ``groups``: the search tasks, one SearchTasks per feature size."""
+    mems = memories(settings)
     capacity = state.code.shape[1]
     child_code = np.zeros((capacity, 4), dtype=np.int32)
     child_data = np.zeros((capacity, 3))
@@ -205,8 +258,8 @@ def evolve(state, cache, memo, space, tasks, settings, n_individuals, profile):
     live_code, live_data, live_bounds = np.zeros_like(child_code), np.zeros_like(child_data), np.zeros_like(child_bounds)
     keep = np.zeros(capacity, dtype=np.bool_)
     work = np.zeros((4, 3, max(settings.n_scalars, settings.n_vectors, settings.n_matrices, 1)), dtype=np.bool_)
-    traces = np.empty((tasks.x_train.shape[0], settings.fec_train + settings.fec_valid))
-    per_task = np.zeros(tasks.x_train.shape[0])
+    scratch = fingerprint_scratch(groups, settings)
+    per_task = np.zeros(count_tasks(groups))
     found = np.zeros(1, dtype=np.bool_)
     counters = state.counters
     clock = cycles() if profile.shape[0] > 0 else np.uint64(0)
@@ -232,8 +285,8 @@ def evolve(state, cache, memo, space, tasks, settings, n_individuals, profile):
             fitness = MIN_FITNESS
             memo.known[slot] = False  # the slot's previous fingerprint is not this child's
         else:
-            fitness, clock = _fitness(live_code, live_data, live_bounds, parent, slot, memo, state, cache, mem, traces, found,
-                                      per_task, tasks, settings, profile, clock)  # fmt: skip
+            fitness, clock = _fitness(live_code, live_data, live_bounds, parent, slot, memo, state, cache, mems, scratch, found,
+                                      per_task, groups, settings, profile, clock)  # fmt: skip
         copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
         state.fitness[slot] = fitness
         if counters[FILLED] < settings.population:

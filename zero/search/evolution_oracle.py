@@ -47,7 +47,7 @@ from zero.lang.splitmix import GOLDEN, MASK, MIX1, MIX2, Rng
 from zero.search.evolution import seed_state
 from zero.search.experiment import Experiment
 from zero.search.mutation import randomize_algorithm
-from zero.tasks import TaskSet
+from zero.tasks import MixedTaskSet, Tasks, groups_of
 
 _TRUNCATE = 0xFFFFFFFFFFF00000  # a prediction keeps its sign, exponent and top 32 mantissa bits
 _NAN_KEY = 0x7FF8000000000000  # every NaN hashes as this one
@@ -100,8 +100,10 @@ class Fec:
         self.entries[key] = [fitness, 0]
 
 
-def _prefix(tasks: TaskSet, n_train: int, n_valid: int) -> TaskSet:
+def _prefix(tasks: Tasks, n_train: int, n_valid: int) -> Tasks:
     """Every task cut to its first examples and one epoch in the original order (the FEC's run)."""
+    if isinstance(tasks, MixedTaskSet):
+        return MixedTaskSet(tuple(_prefix(g, n_train, n_valid) for g in tasks.groups))
     cut = np.ascontiguousarray  # C order, the layout the evaluator's kernels are compiled for
     return dataclasses.replace(
         tasks, x_train=cut(tasks.x_train[:, :n_train]), y_train=cut(tasks.y_train[:, :n_train]),
@@ -118,7 +120,7 @@ class EvolutionOracle:
     split at the hurdle, ``fec_tasks`` cut to the fingerprint's prefix) are derived once here.
     """
 
-    def __init__(self, experiment: Experiment, seed: int | np.random.SeedSequence, tasks: TaskSet | None = None):
+    def __init__(self, experiment: Experiment, seed: int | np.random.SeedSequence, tasks: Tasks | None = None):
         cfg = experiment.config
         self.space, self.mutator = experiment.space, experiment.mutator
         self.tasks = tasks if tasks is not None else experiment.tasks("search")
@@ -126,7 +128,7 @@ class EvolutionOracle:
         self.shorter_wins = 0  # tournament draws won on size alone (prefer_shorter)
         self.mutation_probability = float(cfg["mutation_probability"])
         self.combine_by, self.max_abs_error = cfg["combine"], float(cfg["max_abs_error"])
-        self.max_work = experiment.max_work(self.tasks.feature_size)
+        self.max_work = {g.feature_size: experiment.max_work(g.feature_size) for g in groups_of(self.tasks)}  # per F
         self.template, self.random_init = experiment.initial_program(), experiment.initial_kind() == "random"
         hurdles, fec = cfg["hurdles"], cfg["fec"]
         self.hurdle_tasks = min(hurdles["num_tasks"], self.tasks.num_tasks) if hurdles["enabled"] else 0
@@ -190,7 +192,7 @@ class EvolutionOracle:
     def score(self, program: Program) -> float:
         """The child's fitness: 0 over the compute limit, else from the FEC, or evaluated (stopped
         at the hurdle if below it)."""
-        if per_example_work(program, self.tasks.feature_size) > self.max_work:
+        if any(per_example_work(program, f) > limit for f, limit in self.max_work.items()):
             return MIN_FITNESS
         if self.fec is not None:
             key = self.fingerprint(program)
@@ -212,7 +214,7 @@ class EvolutionOracle:
             self.fec.insert(key, fitness)
         return fitness
 
-    def _per_task(self, program: Program, tasks: TaskSet) -> np.ndarray:
+    def _per_task(self, program: Program, tasks: Tasks) -> np.ndarray:
         return evaluate(program, tasks, combine_by=self.combine_by, max_abs_error=self.max_abs_error).per_task
 
     def _combine(self, per_task: np.ndarray) -> float:

@@ -15,6 +15,7 @@ same experiment.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,19 @@ from zero.lang.space import INITIAL_KINDS, SearchSpace
 from zero.schema import Field, at_least, one_of, read_yaml, validate
 from zero.search.mutation import DEMO_MUTATIONS, Mutator
 from zero.store import RunDir
-from zero.tasks import TaskSet, TaskSpec, make_tasks
+from zero.tasks import Tasks, TaskSpec, groups_of, make_mixed_tasks
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
 DEFAULT_EXPERIMENT = "linear_regression"
+
+
+def _feature_sizes(v: Any) -> str | None:
+    sizes = v if isinstance(v, list) else [v]
+    if not sizes or any(isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in sizes):
+        return "must be an integer >= 1 or a non-empty list of them"
+    if len(set(sizes)) != len(sizes):
+        return "must not repeat a size"
+    return None
 
 
 def _fraction(v: Any) -> str | None:
@@ -97,7 +107,9 @@ SCHEMA = {
                      lambda v: None if v is None or v in INITIAL_KINDS else f"must be one of {', '.join(INITIAL_KINDS)}"),
     "seed": Field(int, 0, "seed of the search (--seed overrides); same seed and config, same champion", at_least(0)),
     "family": Field(str, "linear", "task family (zero.tasks.FAMILIES)"),
-    "feature_size": Field(int, 4, "F: features per example, the size of vectors and matrices", at_least(1)),
+    "feature_size": Field((int, list), 4, "F: features per example, the size of vectors and matrices; a list of "
+                          "sizes (e.g. [2, 8, 32]) splits every phase's tasks into one group per size, so that "
+                          "evolution must find rules that work at every size", _feature_sizes),
     "params": Field(dict, {}, "family-specific task parameters"),
     "search": Field(dict, {}, "tasks evolution scores on (keys missing here come from PHASES)"),
     "select": Field(dict, {}, "unseen tasks that pick the champion and decide when to stop"),
@@ -162,7 +174,11 @@ class Experiment:
         mutator = Mutator.from_config(space, cfg["mutations"], source)
         experiment = Experiment(name or Path(source).stem, source, cfg, space, mutator)
         for phase in ("search", "select", "final"):
-            experiment.task_spec(phase).validate(f"{source} ({phase})")
+            for size in experiment.feature_sizes:
+                dataclasses.replace(experiment.task_spec(phase), feature_size=size).validate(f"{source} ({phase})")
+            if cfg[phase]["num_tasks"] < len(experiment.feature_sizes):
+                raise ConfigError(source, f"{phase}.num_tasks", cfg[phase]["num_tasks"],
+                                  f"must be at least the number of feature sizes ({len(experiment.feature_sizes)})")
         experiment.initial_program()  # a hand-written start that does not fit fails now
         return experiment
 
@@ -205,22 +221,41 @@ class Experiment:
     def seed(self) -> int:
         return self.config["seed"]
 
+    @property
+    def feature_sizes(self) -> tuple[int, ...]:
+        """The feature sizes of the tasks, in group order (one for a plain ``feature_size: F``)."""
+        f = self.config["feature_size"]
+        return tuple(f) if isinstance(f, list) else (f,)
+
+    @property
+    def feature_size(self) -> int:
+        """The one feature size, for what needs a single one (a torch net's input width, an export);
+        a clear error for an experiment of several sizes."""
+        if len(self.feature_sizes) > 1:
+            raise ConfigError(self.source, "feature_size", self.config["feature_size"],
+                              "this needs one feature size; this experiment mixes several")
+        return self.feature_sizes[0]
+
     def task_spec(self, phase: str) -> TaskSpec:
+        """The spec of ``phase``'s tasks (for mixed sizes, of its first group: replace ``feature_size``)."""
         c, p = self.config, self.config[phase]
-        return TaskSpec(c["family"], c["feature_size"], p["num_train"], p["num_valid"], p["num_test"], p["epochs"], c["params"])
+        return TaskSpec(c["family"], self.feature_sizes[0], p["num_train"], p["num_valid"], p["num_test"], p["epochs"], c["params"])
 
-    def tasks(self, phase: str) -> TaskSet:
-        """The task set of ``phase`` (search, select or final), generated from its fixed seed."""
+    def tasks(self, phase: str) -> Tasks:
+        """The tasks of ``phase`` (search, select or final), generated from its fixed seed: a
+        TaskSet, or a MixedTaskSet when the experiment has several feature sizes."""
         p = self.config[phase]
-        return make_tasks(self.task_spec(phase), p["num_tasks"], p["seed"], held_out=p["held_out"], source=f"{self.source} ({phase})")
+        return make_mixed_tasks(self.task_spec(phase), self.feature_sizes, p["num_tasks"], p["seed"], held_out=p["held_out"],
+                                source=f"{self.source} ({phase})")
 
-    def evaluate(self, program: Program, tasks: TaskSet):
-        """``program`` scored on ``tasks`` the way this experiment scores (its ``combine`` and
-        ``max_abs_error``): a :class:`zero.interpreter.evaluator.Evaluation`."""
+    def evaluate(self, program: Program, tasks: Tasks):
+        """``program`` scored on ``tasks`` the way this experiment scores (its ``combine``,
+        ``max_abs_error`` and compute limit): a :class:`zero.interpreter.evaluator.Evaluation`."""
         from zero.interpreter.evaluator import evaluate  # compiles kernels: imported only when scoring
 
+        limits = {g.feature_size: self.max_work(g.feature_size) for g in groups_of(tasks)}
         return evaluate(program, tasks, combine_by=self.config["combine"], max_abs_error=self.config["max_abs_error"],
-                        max_work=self.max_work(tasks.feature_size))
+                        max_work=limits)
 
     def max_work(self, feature_size: int) -> float:
         """The most work per example a program may do on tasks of ``feature_size`` (``compute_limit``)."""

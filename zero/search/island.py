@@ -38,7 +38,7 @@ from zero.errors import ZeroError
 from zero.lang.program import Program
 from zero.search.evolution import Evolution, Migrants
 from zero.search.experiment import Experiment
-from zero.tasks import TaskSet
+from zero.tasks import Tasks
 
 
 def island_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -77,8 +77,8 @@ def batch_end(individuals: int, experiment_individuals: int, config: dict, budge
 class Island:
     """One population of a run (see the module docstring)."""
 
-    def __init__(self, experiment: Experiment, index: int, search_tasks: TaskSet | None = None,
-                 select_tasks: TaskSet | None = None):  # fmt: skip
+    def __init__(self, experiment: Experiment, index: int, search_tasks: Tasks | None = None,
+                 select_tasks: Tasks | None = None):  # fmt: skip
         self.experiment = experiment
         self.index = index
         self.evolution = Evolution(experiment, island_seed(experiment.seed, index), tasks=search_tasks)
@@ -161,7 +161,7 @@ class Island:
             "evolution_fitness": evo.best_fitness, "program": program.to_dict(),
         }  # fmt: skip
 
-    def score(self, program: Program, tasks: TaskSet) -> float:
+    def score(self, program: Program, tasks: Tasks) -> float:
         return self.experiment.evaluate(program, tasks).fitness
 
     # ---- snapshots

@@ -40,7 +40,7 @@ from zero.search.evolution import Migrants
 from zero.search.experiment import Experiment
 from zero.search.island import Batch, Island
 from zero.search.pool import IslandLost
-from zero.tasks import TaskSet
+from zero.tasks import MixedTaskSet, Tasks
 
 DASHBOARD_HOST = "127.0.0.1"  # never on a public interface unless the user starts Ray so
 OBJECT_STORE_BYTES = 256 * 2**20  # a private instance holds only tasks and migrants
@@ -160,8 +160,10 @@ def disconnect() -> None:
     _started_here = False
 
 
-def writable(tasks: TaskSet) -> TaskSet:
+def writable(tasks: Tasks) -> Tasks:
     """``tasks`` with its arrays copied: those from the object store are read-only."""
+    if isinstance(tasks, MixedTaskSet):
+        return MixedTaskSet(tuple(writable(g) for g in tasks.groups))
     arrays = {f.name: np.array(getattr(tasks, f.name)) for f in dataclasses.fields(tasks)
               if isinstance(getattr(tasks, f.name), np.ndarray)}  # fmt: skip
     return dataclasses.replace(tasks, **arrays)
@@ -171,7 +173,7 @@ def writable(tasks: TaskSet) -> TaskSet:
 class IslandActor:
     """One island in a Ray worker process."""
 
-    def __init__(self, experiment: Experiment, index: int, tasks: tuple[TaskSet, TaskSet],
+    def __init__(self, experiment: Experiment, index: int, tasks: tuple[Tasks, Tasks],
                  snapshot: dict[str, np.ndarray] | None, source: str):  # fmt: skip
         search, select = (writable(t) for t in tasks)
         self.island = Island(experiment, index, search, select)
