@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("zero.baselines",),  # rivals on the same tasks
     ("zero.champion",),  # what a run found: loading, inspection, replay, export, comparison
     ("zero.bench",),  # measuring
+    ("zero.api",),  # the Python API (the package root forwards its names lazily, by name, not by import)
     ("zero.cli",),  # the zero command
 ]
 

@@ -17,6 +17,16 @@ from zero.store import RunDir
 from zero.tasks import MixedTaskSet, TaskSpec, groups_of, make_mixed_tasks, make_tasks, split_tasks
 
 SPEC = TaskSpec("linear", 4, 20, 10)
+# the sizes of experiments/linear_mixed_sizes.yaml: runs here use them too, so that the search loop
+# compiled for that tuple (a minute on a cold cache) is compiled once for the whole test session
+SHIPPED_SIZES = [2, 4, 8, 16, 32]
+
+
+def small_mixed(individuals: int):
+    """The small test search (configs.SMALL) over the shipped sizes, one search task each."""
+    search = {**SMALL["search"], "num_tasks": len(SHIPPED_SIZES)}
+    return derived(**{**SMALL, "search": search}, feature_size=SHIPPED_SIZES,
+                   stop={"select_fitness": None, "max_individuals": individuals})
 
 
 def test_tasks_split_into_one_group_per_size_in_phase_order():
@@ -75,7 +85,7 @@ def test_experiment_keys_are_checked():
 
 
 def test_a_mixed_run_is_reproducible_and_its_champion_replays(tmp_path):
-    exp = derived(**SMALL, feature_size=[2, 8, 16], stop={"select_fitness": None, "max_individuals": 2000})
+    exp = small_mixed(2000)
     first, second = run(exp, tmp_path / "a"), run(exp, tmp_path / "b")
     a, b = RunDir(tmp_path / "a").read_final(), RunDir(tmp_path / "b").read_final()
     same = ("program", "individuals", "search_fitness", "select_fitness")
@@ -86,7 +96,7 @@ def test_a_mixed_run_is_reproducible_and_its_champion_replays(tmp_path):
 
     rows = replay(load(tmp_path / "a"))
     assert {r.label for r in rows} >= {"search", "select", "final"} and all(r.matches for r in rows)
-    assert all(r.feature_size == [2, 8, 16] for r in rows)
+    assert all(r.feature_size == SHIPPED_SIZES for r in rows)
     wide = replay(load(tmp_path / "a"), tasks="final", feature_sizes=[32])  # one size, unseen width
     assert len(wide) == 1 and wide[0].feature_size == 32 and wide[0].recorded is None
 
@@ -113,8 +123,8 @@ def test_hand_written_baselines_run_on_mixed_sizes():
 def test_export_of_a_mixed_run_asks_for_one_size(tmp_path, capsys):
     from zero.cli import main
 
-    exp = derived(**SMALL, feature_size=[2, 8], stop={"select_fitness": None, "max_individuals": 300})
+    exp = small_mixed(300)
     run(exp, tmp_path / "run")
     assert main(["export", str(tmp_path / "run")]) != 0
-    assert "mixes feature sizes [2, 8]; pass --feature-size F" in capsys.readouterr().err
+    assert "mixes feature sizes [2, 4, 8, 16, 32]; pass --feature-size F" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "run"), "--feature-size", "8"]) == 0

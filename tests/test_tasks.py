@@ -324,3 +324,18 @@ def test_mnist1d_generation_leaves_global_rng_alone():
     random.seed(7)
     make_tasks(spec_for("mnist1d_binary"), 1, seed=0)
     assert np.random.random() == expect_np and random.random() == expect_py
+
+
+def test_linear_input_scale_multiplies_each_tasks_inputs():
+    plain = make_tasks(TaskSpec("linear", 4, 50, 10), 6, seed=3)
+    same = make_tasks(TaskSpec("linear", 4, 50, 10, params={"input_scale": [1, 1]}), 6, seed=3)
+    assert np.array_equal(plain.x_train, same.x_train) and plain.descriptions == same.descriptions  # default: unchanged
+    scaled = make_tasks(TaskSpec("linear", 4, 50, 10, params={"input_scale": [0.1, 10]}), 6, seed=3)
+    factors = scaled.x_train[:, 0, 0] / plain.x_train[:, 0, 0]
+    assert np.allclose(scaled.x_train, factors[:, None, None] * plain.x_train)  # one factor per task
+    assert np.all((0.1 <= factors) & (factors <= 10)) and factors.max() / factors.min() > 5
+    assert np.allclose(scaled.y_train, factors[:, None] * plain.y_train)  # y = w . (scale x): the same w
+    for bad in ([10, 0.1], [0, 1], [1], "big"):
+        with pytest.raises(ConfigError) as e:
+            make_tasks(TaskSpec("linear", 4, 50, 10, params={"input_scale": bad}), 2, seed=3)
+        assert e.value.key == "params.input_scale"

@@ -45,6 +45,21 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
+    """``KEY=VALUE`` -> (``KEY``, the value read as YAML): ``600`` an integer, ``true`` a boolean,
+    ``null`` None, ``[2, 8]`` a list, anything else a string. The key may be dotted
+    (``stop.max_seconds``); whether it exists and the value fits is the schema's to say."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(source, text, text, "expected KEY=VALUE, e.g. stop.max_seconds=600")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as e:
+        raise ConfigError(source, key, raw, f"invalid YAML value: {getattr(e, 'problem', e)}") from None
+    return key, value
+
+
 def _type_ok(value: Any, types: type | tuple[type, ...]) -> bool:
     types = types if isinstance(types, tuple) else (types,)
     if isinstance(value, bool) and bool not in types:

@@ -8,7 +8,9 @@ small supervised problem with a train split the program learns from (``Setup`` o
 
 Families (``FAMILIES``, keyed by ``TaskSpec.family``):
 
-* ``linear``     y = w·x, w, x ~ N(0, I_F), no noise (the paper's demo / §4.1 task).
+* ``linear``     y = w·x, w, x ~ N(0, I_F), no noise (the paper's demo / §4.1 task); with
+  ``input_scale: [lo, hi]`` each task's inputs are multiplied by one factor drawn log-uniformly
+  from that range (default [1, 1]: none), so that no fixed learning rate suits every task.
 * ``affine``     y = w·x + a, a ~ N(0, 1) (paper §4.1).
 * ``teacher_nn`` y = u·ReLU(M x), M ~ N(0,1)^{F×F}, u ~ N(0,1)^F (reference "2-layer teacher";
   the reference zeroes some rows of M, zero does not).
@@ -364,10 +366,19 @@ def _no_params(spec: TaskSpec, source: str) -> dict:
     return _check_params(spec, source, {})
 
 
+def _check_linear(spec: TaskSpec, source: str) -> dict:
+    return _check_params(spec, source, {"input_scale": ((1.0, 1.0), _range_parser(source, lo_min=1e-6))})
+
+
 def _sample_linear(spec, params, rng, held_out, seed, t):
     w = rng.standard_normal(spec.feature_size)
     x = rng.standard_normal((spec.num_examples, spec.feature_size))
-    return x, x @ w, f"linear, seed {seed} task {t}"
+    lo, hi = params["input_scale"]
+    if lo == hi == 1.0:  # the default draws nothing more: tasks stay as they always were
+        return x, x @ w, f"linear, seed {seed} task {t}"
+    scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: every decade alike
+    x = scale * x
+    return x, x @ w, f"linear, inputs x{scale:.3g}, seed {seed} task {t}"
 
 
 def _sample_affine(spec, params, rng, held_out, seed, t):
@@ -491,7 +502,7 @@ def _binary_family(name: str, loader: Callable[[], tuple]) -> tuple[Callable, Sa
 
 
 FAMILIES: dict[str, Family] = {
-    "linear": Family("linear", False, _no_params, _sample_linear),
+    "linear": Family("linear", False, _check_linear, _sample_linear),
     "affine": Family("affine", False, _no_params, _sample_affine),
     "teacher_nn": Family("teacher_nn", False, _no_params, _sample_teacher),
     "digits_binary": Family("digits_binary", True, *_binary_family("digits", _digits)),

@@ -9,8 +9,9 @@ argument functions import-light and import heavy modules (numba kernels, Ray, to
 handler.
 
 Modules: :mod:`~zero.cli.run` (``zero run``), :mod:`~zero.cli.champion` (``inspect``, ``replay``,
-``export``), :mod:`~zero.cli.baseline` (``baseline``, ``compare``), :mod:`~zero.cli.bench`
-(``bench``), and :mod:`~zero.cli.args` for what they share (argparse types, exit codes). The CLI
+``export``, ``report``), :mod:`~zero.cli.baseline` (``baseline``, ``compare``), :mod:`~zero.cli.bench`
+(``bench``), :mod:`~zero.cli.slurm` (``slurm-script``), and :mod:`~zero.cli.args` for what they
+share (argparse types, exit codes). The CLI
 is the top layer: it may import every other, and nothing imports it (docs/architecture.md).
 
 Errors: a :class:`~zero.errors.ZeroError` (bad input: a config, a file, a checkpoint) is printed as
@@ -63,6 +64,14 @@ COMMANDS: dict[str, Command] = {
         add_arguments="zero.cli.run:add_arguments",
         handler="zero.cli.run:main",
     ),
+    "slurm-script": Command(
+        summary="write a SLURM batch script that runs a search on an allocation, requeued until it ends",
+        example="zero slurm-script nonlinear --seed 3 --out runs/nl3 --nodes 4 --time 8:00:00 > job.sbatch\n"
+        "  zero slurm-script exp.yaml --partition cpu --cpus-per-node 32 --venv ~/zero/.venv > job.sbatch\n"
+        "  sbatch job.sbatch                            # docs/slurm.md",
+        add_arguments="zero.cli.slurm:add_arguments",
+        handler="zero.cli.slurm:main",
+    ),
     "inspect": Command(
         summary="show a champion as readable code, its fitness and the run's figures",
         example="zero inspect runs/lr                  # simplified code, fitness, figures\n"
@@ -86,6 +95,14 @@ COMMANDS: dict[str, Command] = {
         "  zero export runs/lr --format torch",
         add_arguments="zero.cli.champion:export_arguments",
         handler="zero.cli.champion:export",
+    ),
+    "report": Command(
+        summary="write a run's self-contained HTML report: the discovery timeline, curves, final tasks",
+        example="zero report runs/lr                   # runs/lr/report.html\n"
+        "  zero report runs/lr -o lr.html --compare runs/baseline-linear-linear_regression\n"
+        "  zero run --report --out runs/lr         # rewritten at every checkpoint",
+        add_arguments="zero.cli.champion:report_arguments",
+        handler="zero.cli.champion:report",
     ),
     "baseline": Command(
         summary="score a baseline (MAML, Reptile, NAS, hand-written) on an experiment's final tasks",

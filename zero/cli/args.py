@@ -7,6 +7,9 @@ import math
 
 EXIT_USAGE = 2  # bad input, as argparse's own usage errors
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
+# 128 + SIGTERM: stopped by SIGTERM (a scheduler's time limit or preemption) with a checkpoint and
+# final.json written, as Ctrl-C stops with EXIT_INTERRUPTED; `zero run --resume` continues the run
+EXIT_TERMINATED = 143
 
 
 def positive_float(text: str) -> float:

@@ -111,7 +111,8 @@ def replay(args: argparse.Namespace) -> int:
     for r in results:
         reproduced = {None: "-", True: "yes, exactly", False: "NO"}[r.matches]
         recorded = "-" if r.recorded is None else f"{r.recorded:.10f}"
-        table.add_row(r.label, r.family, str(r.feature_size), str(len(r.per_task)), f"{r.fitness:.10f}", recorded, reproduced)
+        sizes = ",".join(map(str, r.feature_size)) if isinstance(r.feature_size, list) else str(r.feature_size)
+        table.add_row(r.label, r.family, sizes, str(len(r.per_task)), f"{r.fitness:.10f}", recorded, reproduced)
     console.print(table)
     if args.per_task:
         for r in results:
@@ -157,4 +158,19 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote {args.output} ({args.format}, F={feature_size})", file=sys.stderr)
     else:
         print(source)
+    return 0
+
+
+def report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="DIR", help="a run directory (finished, stopped or still running)")
+    parser.add_argument("-o", "--output", metavar="FILE.html", help="where to write the page (default: DIR/report.html)")
+    parser.add_argument("--compare", nargs="+", default=[], metavar="DIR",
+                        help="baseline result or run directories to compare with on the same final tasks")
+
+
+def report(args: argparse.Namespace) -> int:
+    from zero.champion.report import write_report
+
+    path = write_report(args.path, args.output, compare=args.compare)
+    print(f"wrote {path}")
     return 0

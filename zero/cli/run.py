@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zero.cli.args import EXIT_INTERRUPTED, nonnegative_int, positive_float, positive_int
+from zero.cli.args import EXIT_INTERRUPTED, EXIT_TERMINATED, nonnegative_int, positive_float, positive_int
 from zero.errors import ZeroError
 
 if TYPE_CHECKING:
@@ -30,18 +30,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="join a running Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start Ray here)")
     parser.add_argument("--dashboard", action="store_true",
                         help="with Ray started here: serve Ray's dashboard on 127.0.0.1 (it prints the URL)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                        help="override a key of the experiment (repeatable; dotted keys such as stop.max_seconds=600 "
+                        "or hurdles.enabled=true; the value is read as YAML and validated like the file; recorded "
+                        "in the run's config.yaml)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    parser.add_argument("--report", action="store_true",
+                        help="keep DIR/report.html (zero report) up to date: rewritten at every checkpoint and at the end")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--json", action="store_true", help="print the outcome as one JSON line")
 
 
 def main(args: argparse.Namespace) -> int:
+    from zero.api import default_run_dir
     from zero.progress import Progress
+    from zero.schema import parse_assignment
     from zero.search import driver
     from zero.search.experiment import Experiment, load
     from zero.search.pool import LocalIslands
 
-    overrides = {}
+    overrides = dict(parse_assignment(text) for text in args.settings)
     if args.seed is not None:
         overrides["seed"] = args.seed
     if args.max_individuals is not None:
@@ -60,24 +68,46 @@ def main(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers != islands:
             raise ZeroError(f"--workers {args.workers}: the run in {args.out} has {islands} island{'s' * (islands != 1)}; "
                            "a resumed run keeps them")
-        experiment = stored.with_overrides(**overrides) if overrides else stored
+        experiment = stored.with_overrides("--set", **overrides) if overrides else stored
         out = Path(args.out)
     else:
         experiment = load(args.experiment)
         if overrides:
-            experiment = experiment.with_overrides(**overrides)
-        out = Path(args.out or f"runs/{experiment.name}-seed{experiment.seed}-{time.strftime('%Y%m%d-%H%M%S')}")
+            experiment = experiment.with_overrides("--set", **overrides)
+        out = Path(args.out) if args.out else default_run_dir(experiment)
     progress = Progress(enabled=not args.quiet and not args.json)
     experiment, pool = driver.open_pool(experiment, args.workers, args.address, args.dashboard)
     try:
         count = experiment.config["islands"]["count"]
         where = "this process" if isinstance(pool, LocalIslands) else f"Ray at {args.address or 'a local instance'}"
         progress.message(f"zero run: {experiment.name} (seed {experiment.seed}, {count} island{'s' * (count > 1)} in {where}) -> {out}")
-        outcome = driver.run(experiment, out, resume=args.resume, progress=progress, pool=pool)
+        on_checkpoint = _report_writer(progress) if args.report else None
+        outcome = driver.run(experiment, out, resume=args.resume, progress=progress, pool=pool, on_checkpoint=on_checkpoint)
     finally:
         pool.close()
+    if args.report:
+        from zero.champion.report import write_report
+
+        progress.message(f"report: {write_report(out)}")
     print(dumps(outcome) if args.json else describe(outcome))
+    if outcome.stopped == driver.STOP_TERMINATED:
+        print(f"zero: terminated (SIGTERM); checkpoint written: `zero run --resume --out {out}` continues the run", file=sys.stderr)
+        return EXIT_TERMINATED
     return EXIT_INTERRUPTED if outcome.stopped == driver.STOP_INTERRUPTED else 0
+
+
+def _report_writer(progress):
+    """The checkpoint callback of ``--report``: rewrite the run's report. A report that cannot be
+    written (a full disk, a bad file) is said once per checkpoint and does not stop the search."""
+    from zero.champion.report import write_report
+
+    def write(run_dir: Path) -> None:
+        try:
+            write_report(run_dir)
+        except (OSError, ZeroError) as e:
+            progress.message(f"report not written: {e}")
+
+    return write
 
 
 def describe(outcome: Outcome) -> str:

@@ -22,7 +22,11 @@ from zero.lang import ops
 from zero.lang.program import COMPONENTS, Memory, Program
 from zero.schema import Field, at_least, one_of, read_yaml, validate
 
-SPACES_DIR = Path(__file__).resolve().parents[2] / "search_spaces"
+# The shipped search spaces: zero/_search_spaces in an installed wheel (pyproject.toml puts them there),
+# else the checkout's top-level search_spaces/.
+SPACES_DIR = Path(__file__).resolve().parents[1] / "_search_spaces"
+if not SPACES_DIR.is_dir():
+    SPACES_DIR = Path(__file__).resolve().parents[2] / "search_spaces"
 INITIAL_KINDS = ("noop", "random", "linear", "logistic", "neural_net")
 
 _TOP = {

@@ -4,7 +4,7 @@ The reference protocol (AutoML-Zero ``run_demo.sh``; paper §4): evolve on the *
 time an island's best program improves it becomes a *candidate* and is scored on the unseen *select*
 tasks; the candidate with the best select fitness is the run's *champion*; the run stops when the
 champion's select fitness exceeds ``stop.select_fitness`` or at a budget (individuals or seconds) or
-on Ctrl-C; the champion is then scored once on the *final* tasks. Every ``restart_every``
+on Ctrl-C or SIGTERM; the champion is then scored once on the *final* tasks. Every ``restart_every``
 individuals an island's population starts afresh (the reference restarts its experiments too).
 
 Islands (:mod:`zero.search.island`): ``islands.count`` populations evolve side by side and pass migrants
@@ -45,7 +45,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -60,6 +60,7 @@ from zero.search.pool import IslandLost, IslandPool, LocalIslands
 from zero.store import RunDir
 
 STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_individuals", "max_seconds", "interrupted"
+STOP_TERMINATED = "terminated"  # SIGTERM (a scheduler's time limit or preemption): stopped as on Ctrl-C, see interrupt.py
 MAX_LOSSES = 3  # an island lost this many times ends the run (a worker that keeps dying is a bug or no memory)
 _ISLAND_PART, _MIGRANTS_PART = "island{}", "migrants"  # checkpoint parts
 _FIGURES = ("rate", "best_fitness", "mean_fitness", "fec_hit_rate", "evaluations", "hurdle_stops")  # per island, for the progress record
@@ -95,7 +96,8 @@ class Run:
     """One search run writing into ``run_dir``; see the module docstring."""
 
     def __init__(self, experiment: Experiment, run_dir: str | Path, *, resume: bool = False,
-                 progress: Progress | None = None, pool: IslandPool | None = None):  # fmt: skip
+                 progress: Progress | None = None, pool: IslandPool | None = None,
+                 on_checkpoint: Callable[[Path], None] | None = None):  # fmt: skip
         self.experiment = experiment
         cfg = experiment.config
         self.count = cfg["islands"]["count"]
@@ -105,6 +107,7 @@ class Run:
         self.migrate_every = cfg["islands"]["migrate_every"]
         self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
         self.progress = progress or Progress(enabled=False)
+        self.on_checkpoint = on_checkpoint  # called with the run directory after each commit (zero run --report)
         self.candidates: list[Candidate] = []  # every candidate logged (champions.jsonl)
         self.champion: Candidate | None = None
         self.seconds = 0.0  # search time of earlier sessions of this run
@@ -125,9 +128,9 @@ class Run:
         if resume:
             self._restore(source)
             self.store.write_config(experiment.to_dict())  # with the overrides this session was given
+        if not resume:  # resumable from the start, and before the pool starts its islands (compiling): a run
+            self._checkpoint()  # stopped or killed meanwhile (a job's time limit) is resumed, not left without one
         self.pool.start(self._snapshot_of, source)
-        if not resume:
-            self._checkpoint()  # resumable from the start, even if stopped before the first batch
 
     # ---- state kept across sessions
 
@@ -141,6 +144,8 @@ class Run:
             "solved_at": self.solved_at, "migrants": sorted([i, r] for i, r in self.migrants),
         }  # fmt: skip
         self.store.commit_checkpoint(parts, meta)
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(self.store.path)
 
     def _snapshot_of(self, island: int) -> dict[str, np.ndarray] | None:
         """``island``'s latest snapshot, read back from its checkpoint part (None: none yet)."""
@@ -329,14 +334,14 @@ class Run:
         for key in [k for k in self.migrants if k[1] < oldest]:
             del self.migrants[key]
 
-    def _stop_reason(self, seconds: float, interrupted: bool) -> str | None:
+    def _stop_reason(self, seconds: float, interrupt: Interrupt) -> str | None:
         stop = self.experiment.config["stop"]
         if self._below_limit == 0:  # a limit is the budget, or less once solved
             return STOP_SOLVED if self.solved_at is not None else STOP_INDIVIDUALS
         if stop["max_seconds"] is not None and seconds >= stop["max_seconds"]:
             return STOP_SECONDS
-        if interrupted:
-            return STOP_INTERRUPTED
+        if interrupt.requested:
+            return STOP_TERMINATED if interrupt.terminated else STOP_INTERRUPTED
         return None
 
     def search(self) -> str:
@@ -350,7 +355,7 @@ class Run:
         self._ready = list(range(self.count))
         with Interrupt() as interrupt, self.progress:
             while True:
-                reason = reason or self._stop_reason(clock(), interrupt.requested)
+                reason = reason or self._stop_reason(clock(), interrupt)
                 if reason is None:
                     for i in sorted(set(self._ready)):  # in island order, as a walk over all of them would
                         self._submit(i)
@@ -373,7 +378,7 @@ class Run:
                     last_checkpoint, checkpoint_due = started, False
                     self._prune_migrants()
                     self._checkpoint()
-            reason = reason or self._stop_reason(clock(), interrupt.requested)
+            reason = reason or self._stop_reason(clock(), interrupt)
         if reason is None:
             raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
         self.seconds = clock()
@@ -440,8 +445,9 @@ def open_pool(experiment: Experiment, workers: int | None = None, address: str |
 
 
 def run(experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None,
-        pool: IslandPool | None = None) -> Outcome:  # fmt: skip
-    """Search, then the final evaluation (see :class:`Run`)."""
-    r = Run(experiment, run_dir, resume=resume, progress=progress, pool=pool)
+        pool: IslandPool | None = None, on_checkpoint: Callable[[Path], None] | None = None) -> Outcome:  # fmt: skip
+    """Search, then the final evaluation (see :class:`Run`). ``on_checkpoint(run_dir)`` is called
+    after every checkpoint commit (e.g. to rewrite the report)."""
+    r = Run(experiment, run_dir, resume=resume, progress=progress, pool=pool, on_checkpoint=on_checkpoint)
     reason = r.search()
     return r.finish(reason)

@@ -15,6 +15,7 @@ same experiment.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -33,7 +34,11 @@ from zero.search.mutation import DEMO_MUTATIONS, Mutator
 from zero.store import RunDir
 from zero.tasks import Tasks, TaskSpec, groups_of, make_mixed_tasks
 
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
+# The shipped experiments: zero/_experiments in an installed wheel (pyproject.toml puts them there),
+# else the checkout's top-level experiments/.
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "_experiments"
+if not EXPERIMENTS_DIR.is_dir():
+    EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
 DEFAULT_EXPERIMENT = "linear_regression"
 
 
@@ -200,17 +205,28 @@ class Experiment:
         store = RunDir(run_dir)
         return Experiment.from_dict(store.read_config(), str(store.path / RunDir.CONFIG), name=store.path.name)
 
-    def with_overrides(self, **overrides: Any) -> Experiment:
-        """The same experiment with top-level keys (``seed=3``) or ``stop.max_individuals``-style
-        dotted keys replaced; validated again."""
-        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
+    def with_overrides(self, source: str | None = None, **overrides: Any) -> Experiment:
+        """The same experiment with top-level keys (``seed=3``) or dotted keys
+        (``stop.max_individuals``, ``params.pairs``) replaced, then validated like the file: an
+        unknown key or a bad value is a ConfigError naming ``source`` (default: the file)."""
+        data = copy.deepcopy(self.to_dict())
+        where = source or self.source
         for key, value in overrides.items():
-            head, _, tail = key.partition(".")
-            if tail:
-                data[head][tail] = value
-            else:
-                data[head] = value
-        return Experiment.from_dict(data, self.source, self.name, Path(self.source).parent)
+            *heads, last = key.split(".")
+            node, path = data, ""
+            for head in heads:
+                path += head
+                if head not in node or not isinstance(node[head], dict):
+                    known = ", ".join(k for k, v in node.items() if isinstance(v, dict))
+                    raise ConfigError(where, path, value, f"not a section of the experiment; sections: {known}")
+                node, path = node[head], path + "."
+            node[last] = value
+        try:
+            return Experiment.from_dict(data, self.source, self.name, Path(self.source).parent)
+        except ConfigError as e:
+            if source is None:
+                raise
+            raise ConfigError(f"{source} (on {self.source})", e.key, e.value, e.problem) from None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
