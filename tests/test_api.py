@@ -104,3 +104,24 @@ def test_api_errors_are_the_cli_errors(tmp_path):
         zero.load(tmp_path / "missing")
     with pytest.raises(ValueError, match="out="):
         zero.run(resume=True)
+
+
+def test_a_resumed_run_may_change_only_its_budget(tmp_path, capsys):
+    exp_file = tmp_path / "exp.yaml"
+    exp_file.write_text(json.dumps(small().to_dict()))
+    out = tmp_path / "run"
+    assert main(["run", str(exp_file), "--out", str(out), "--json", "--max-individuals", "1000"]) == 0
+    capsys.readouterr()
+    config = RunDir(out).read_config()
+    for setting in ("population=50", "search.seed=7", "fec.capacity=500", "seed=9"):
+        assert main(["run", "--resume", "--out", str(out), "--set", setting]) == 2
+        assert "a resumed run keeps its experiment" in capsys.readouterr().err
+        assert RunDir(out).read_config() == config  # nothing written
+    with pytest.raises(ConfigError, match="a resumed run keeps its experiment"):
+        zero.run(resume=True, out=out, population=50)
+    with pytest.raises(ValueError, match="keeps them"):
+        zero.run(resume=True, out=out, workers=2)
+    # a value equal to the stored one, and the budget keys, are fine
+    assert main(["run", "--resume", "--out", str(out), "--json", "--set", f"population={config['population']}",
+                 "--set", "checkpoint_seconds=5", "--max-individuals", "1500"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["individuals"] == 1500

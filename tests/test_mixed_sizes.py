@@ -14,7 +14,7 @@ from zero.interpreter.evaluator import evaluate
 from zero.lang.handwritten import HANDWRITTEN
 from zero.search.driver import run
 from zero.store import RunDir
-from zero.tasks import MixedTaskSet, TaskSpec, groups_of, make_mixed_tasks, make_tasks, split_tasks
+from zero.tasks import MixedTaskSet, TaskSpec, groups_of, make_mixed_tasks, make_tasks, split_evenly
 
 SPEC = TaskSpec("linear", 4, 20, 10)
 # the sizes of experiments/linear_mixed_sizes.yaml: runs here use them too, so that the search loop
@@ -32,7 +32,7 @@ def small_mixed(individuals: int):
 def test_tasks_split_into_one_group_per_size_in_phase_order():
     tasks = make_mixed_tasks(SPEC, [2, 8, 32], 7, seed=5)
     assert isinstance(tasks, MixedTaskSet)
-    assert tasks.feature_sizes == (2, 8, 32) and [g.num_tasks for g in tasks.groups] == [3, 2, 2] == split_tasks(7, 3)
+    assert tasks.feature_sizes == (2, 8, 32) and [g.num_tasks for g in tasks.groups] == [3, 2, 2] == split_evenly(7, 3)
     assert tasks.num_tasks == 7 and len(tasks.descriptions) == 7 and tasks.descriptions[3].startswith("F=8: ")
     # task t of the phase is drawn from its own stream: group 1 starts at phase task 3
     alone = make_tasks(TaskSpec("linear", 8, 20, 10), 5, seed=5)

@@ -102,3 +102,15 @@ def test_the_page_renders_in_a_real_browser(finished, tmp_path):
                    timeout=120, check=True, cwd=tmp_path)  # fmt: skip
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
     assert os.path.getsize(page) < 2_000_000
+
+
+def test_a_resumed_session_shows_its_own_progress_not_the_last_outcome(finished, tmp_path):
+    """Resuming clears the last session's final.json: until the new session ends the report (and
+    the loader) read the logs, and the final tasks stay untouched."""
+    resumed = tmp_path / "resumed"
+    shutil.copytree(finished, resumed)
+    from zero.search.driver import Run
+
+    Run(derived(seed=3, stop={"max_individuals": 400_000}), resumed, resume=True)  # the session starts
+    assert RunDir(resumed).read_final() is None
+    assert "not yet" in build_report(resumed)

@@ -40,7 +40,7 @@ class RunResult:
     """What :func:`run` returns: how the run stopped, its champion and where everything is on disk."""
 
     run_dir: Path
-    stopped: str  # solved, max_individuals, max_seconds or interrupted
+    stopped: str  # solved, max_individuals, max_seconds, interrupted (Ctrl-C) or terminated (SIGTERM)
     individuals: int
     seconds: float
     champion: Champion | None = field(repr=False)  # the program, its experiment and recorded fitness (None: nothing evaluated)
@@ -111,6 +111,10 @@ def run(experiment: str | Path | Experiment | None = None, *, seed: int | None =
         if experiment is not None:
             raise ValueError("resume=True continues the experiment stored in out=; do not pass one")
         exp = Experiment.of_run(out)
+        islands = exp.config["islands"]["count"]
+        if workers is not None and workers != islands:
+            raise ValueError(f"workers={workers}: the run in {out} has {islands} island(s); a resumed run keeps them")
+        exp.check_resume_overrides(overrides, "zero.run() arguments")
     else:
         exp = _experiment(experiment)
     if overrides:

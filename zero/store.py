@@ -289,6 +289,12 @@ class RunDir:
     def read_final(self) -> dict | None:
         return self.read_json(self.FINAL)
 
+    def clear_final(self) -> None:
+        """Remove ``final.json`` (a resumed session's previous outcome is no longer the run's: until
+        the session ends, readers take the champion from the logs, as for a run still going)."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / self.FINAL).unlink()
+
     # ---- checkpoint ----------------------------------------------------------------------------
     def _checkpoint_dir(self) -> Path:
         directory = self.path / self.CHECKPOINT

@@ -302,9 +302,10 @@ def groups_of(tasks: Tasks) -> tuple[TaskSet, ...]:
     return tasks.groups if isinstance(tasks, MixedTaskSet) else (tasks,)
 
 
-def split_tasks(num_tasks: int, groups: int) -> list[int]:
-    """How many of ``num_tasks`` each of ``groups`` gets: as even as can be, the first take the rest."""
-    return [num_tasks // groups + (g < num_tasks % groups) for g in range(groups)]
+def split_evenly(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` counts as even as can be, the first parts taking the rest
+    (a phase's tasks between feature sizes; a run's individuals between islands)."""
+    return [total // parts + (i < total % parts) for i in range(parts)]
 
 
 def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: int, seed: int, *,
@@ -318,7 +319,7 @@ def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: in
         raise ConfigError(source, "num_tasks", num_tasks, f"must be at least the number of feature sizes ({len(sizes)}): "
                           "every size needs a task")
     groups, first = [], 0
-    for size, count in zip(sizes, split_tasks(num_tasks, len(sizes))):
+    for size, count in zip(sizes, split_evenly(num_tasks, len(sizes))):
         groups.append(make_tasks(dataclasses.replace(spec, feature_size=size), count, seed, held_out=held_out,
                                  source=source, first=first))
         first += count

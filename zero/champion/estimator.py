@@ -304,16 +304,6 @@ class ZeroClassifier(ClassifierMixin, _ZeroEstimator):
 
 
 def _fresh_memory(program: Program, features: int) -> tuple[np.ndarray, ...]:
-    """Zeroed memory for ``program`` at ``features``: ``(s, v, m, m_flat, tmp_v, tmp_m, rng)`` in the
-    order and layout of :func:`zero.interpreter.kernels.scratch_memory` (``m_flat`` a view of ``m``)."""
-    n_scalars, n_vectors, n_matrices = program.memory
-    m = np.zeros((max(n_matrices, 1), features, features))
-    return (
-        np.zeros(n_scalars),
-        np.zeros((n_vectors, features)),
-        m,
-        m.reshape(m.shape[0], features * features),
-        np.zeros(features),
-        np.zeros((features, features)),
-        np.zeros(1, dtype=np.uint64),
-    )
+    """Zeroed memory for ``program`` at ``features``: the interpreter's own
+    :func:`zero.interpreter.kernels.scratch_memory` tuple ``(s, v, m, m_flat, tmp_v, tmp_m, rng)``."""
+    return compile_for(features).module.scratch_memory(*program.memory)

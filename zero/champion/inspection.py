@@ -27,8 +27,8 @@ def report(champion: Champion, raw: bool = False) -> dict[str, Any]:
     program = champion.program
     simplified = simplify(program)
     shown = program if raw else simplified
-    sizes = champion.experiment.feature_sizes if champion.experiment else ()
-    feature_size = sizes[0] if len(sizes) == 1 else None  # mixed sizes: indices shown as fractions of F
+    # mixed sizes (or no experiment): index operands shown as fractions of F
+    feature_size = champion.experiment.single_feature_size if champion.experiment else None
     out: dict[str, Any] = {
         "source": champion.source,
         "experiment": None if champion.experiment is None else champion.experiment.source,

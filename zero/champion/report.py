@@ -26,7 +26,6 @@ import base64
 import difflib
 import html
 import io
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -42,7 +41,7 @@ from zero.lang.program import Program
 from zero.lang.simplify import simplify
 from zero.search.experiment import Experiment
 from zero.stats import mean_and_interval
-from zero.store import RunDir
+from zero.store import RunDir, atomic_write
 
 REPORT_NAME = "report.html"  # the default file, inside the run directory
 
@@ -53,11 +52,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, *, compare:
     page = build_report(run_dir, compare=compare)
     path = Path(out) if out is not None else Path(run_dir) / REPORT_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.chmod(tmp, 0o644)  # a page to share: readable like any file written with open()
-    os.replace(tmp, path)
+    atomic_write(path, page.encode("utf-8"))
     return path
 
 
@@ -71,7 +66,7 @@ def build_report(run_dir: str | Path, *, compare: Sequence[str | Path] = ()) -> 
     records = store.read_champions()
     final = store.read_final()
     champion = load(run_dir) if records or (final and final.get("champion")) else None
-    feature_size = experiment.feature_sizes[0] if len(experiment.feature_sizes) == 1 else None
+    feature_size = experiment.single_feature_size
     sections = [
         _overview(store, experiment, progress, final),
         _champion(champion.program if champion else None, feature_size),

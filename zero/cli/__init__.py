@@ -15,7 +15,8 @@ share (argparse types, exit codes). The CLI
 is the top layer: it may import every other, and nothing imports it (docs/architecture.md).
 
 Errors: a :class:`~zero.errors.ZeroError` (bad input: a config, a file, a checkpoint) is printed as
-``zero: error: <message>`` with exit code 2 and no traceback; Ctrl-C exits 130; anything else is a
+``zero: error: <message>`` with exit code 2 and no traceback; Ctrl-C exits 130 (``zero run``: after a
+checkpoint), SIGTERM to ``zero run`` 143 after a checkpoint; anything else is a
 bug and keeps its traceback.
 """
 

@@ -144,10 +144,9 @@ def export(args: argparse.Namespace) -> int:
 
     found = champion.load(args.path)
     exp = found.experiment
-    sizes = exp.feature_sizes if exp else ()
-    feature_size = args.feature_size or (sizes[0] if len(sizes) == 1 else None)
+    feature_size = args.feature_size or (exp.single_feature_size if exp else None)
     if feature_size is None:
-        why = f"its experiment mixes feature sizes {list(sizes)}" if sizes else "no run config gives the feature size"
+        why = f"its experiment mixes feature sizes {list(exp.feature_sizes)}" if exp else "no run config gives the feature size"
         raise ZeroError(f"{found.source}: {why}; pass --feature-size F")
     classification = bool(exp and exp.tasks("search").classification) if exp else False
     program = found.program if args.raw else simplify(found.program)

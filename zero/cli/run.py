@@ -68,6 +68,7 @@ def main(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers != islands:
             raise ZeroError(f"--workers {args.workers}: the run in {args.out} has {islands} island{'s' * (islands != 1)}; "
                            "a resumed run keeps them")
+        stored.check_resume_overrides(overrides, "--set")
         experiment = stored.with_overrides("--set", **overrides) if overrides else stored
         out = Path(args.out)
     else:
@@ -85,11 +86,9 @@ def main(args: argparse.Namespace) -> int:
         outcome = driver.run(experiment, out, resume=args.resume, progress=progress, pool=pool, on_checkpoint=on_checkpoint)
     finally:
         pool.close()
-    if args.report:
-        from zero.champion.report import write_report
-
-        progress.message(f"report: {write_report(out)}")
     print(dumps(outcome) if args.json else describe(outcome))
+    if args.report:
+        _report_writer(progress)(out)  # the final page: with the final tasks (a failure is said, not fatal)
     if outcome.stopped == driver.STOP_TERMINATED:
         print(f"zero: terminated (SIGTERM); checkpoint written: `zero run --resume --out {out}` continues the run", file=sys.stderr)
         return EXIT_TERMINATED

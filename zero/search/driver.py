@@ -58,6 +58,7 @@ from zero.search.interrupt import Interrupt
 from zero.search.island import Batch
 from zero.search.pool import IslandLost, IslandPool, LocalIslands
 from zero.store import RunDir
+from zero.tasks import split_evenly
 
 STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_individuals", "max_seconds", "interrupted"
 STOP_TERMINATED = "terminated"  # SIGTERM (a scheduler's time limit or preemption): stopped as on Ctrl-C, see interrupt.py
@@ -128,6 +129,7 @@ class Run:
         if resume:
             self._restore(source)
             self.store.write_config(experiment.to_dict())  # with the overrides this session was given
+            self.store.clear_final()  # the last session's outcome; this session writes its own
         if not resume:  # resumable from the start, and before the pool starts its islands (compiling): a run
             self._checkpoint()  # stopped or killed meanwhile (a job's time limit) is resumed, not left without one
         self.pool.start(self._snapshot_of, source)
@@ -184,8 +186,7 @@ class Run:
 
     def budgets(self) -> list[int]:
         """The run's individual budget split between the islands (the first ones take the rest)."""
-        total = self.experiment.config["stop"]["max_individuals"]
-        return [total // self.count + (i < total % self.count) for i in range(self.count)]
+        return split_evenly(self.experiment.config["stop"]["max_individuals"], self.count)
 
     def _record(self, batch: Batch, seconds: float) -> dict[str, Any]:
         # vectorized over the islands that have a batch back: microseconds at 1,000 islands
@@ -379,10 +380,10 @@ class Run:
                     self._prune_migrants()
                     self._checkpoint()
             reason = reason or self._stop_reason(clock(), interrupt)
-        if reason is None:
-            raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
-        self.seconds = clock()
-        self.checkpoint()
+            if reason is None:
+                raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
+            self.seconds = clock()
+            self.checkpoint()  # still under Interrupt: a second SIGTERM (scancel's) cannot cut it short
         return reason
 
     def checkpoint(self) -> None:

@@ -21,6 +21,7 @@ continues bit-for-bit (see ``tests/test_evolution.py``). See docs/architecture.m
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple
 
@@ -41,8 +42,9 @@ from zero.tasks import Tasks, groups_of
 _K = _template
 _NO_PROFILE = np.zeros(0, np.uint64)  # profiling off
 _IMPORT = "from zero.interpreter.kernels import run_tasks, scratch_memory  # specialized"
-_DISPATCH = next(line for line in open(_template.__file__).read().splitlines() if line.endswith("# dispatch"))
-_MEMORIES = next(line for line in open(_template.__file__).read().splitlines() if line.endswith("# memories"))
+_TEMPLATE_LINES = Path(_template.__file__).read_text().splitlines()
+_DISPATCH = next(line for line in _TEMPLATE_LINES if line.endswith("# dispatch"))  # run_group's call, one per group
+_MEMORIES = next(line for line in _TEMPLATE_LINES if line.endswith("# memories"))  # memories' tuple, one per group
 
 
 class Settings(NamedTuple):

@@ -40,6 +40,9 @@ EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "_experiments"
 if not EXPERIMENTS_DIR.is_dir():
     EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
 DEFAULT_EXPERIMENT = "linear_regression"
+# What a resumed run may change: when it stops and how often it checkpoints. Anything else would
+# continue a population, an FEC and a random stream under another experiment than they grew in.
+RESUMABLE_KEYS = ("stop.select_fitness", "stop.max_individuals", "stop.max_seconds", "checkpoint_seconds")
 
 
 def _feature_sizes(v: Any) -> str | None:
@@ -113,8 +116,9 @@ SCHEMA = {
     "seed": Field(int, 0, "seed of the search (--seed overrides); same seed and config, same champion", at_least(0)),
     "family": Field(str, "linear", "task family (zero.tasks.FAMILIES)"),
     "feature_size": Field((int, list), 4, "F: features per example, the size of vectors and matrices; a list of "
-                          "sizes (e.g. [2, 8, 32]) splits every phase's tasks into one group per size, so that "
-                          "evolution must find rules that work at every size", _feature_sizes),
+                          "sizes (e.g. [2, 8, 32]) splits every phase's tasks into one group per size, in that order "
+                          "(so a hurdle's first tasks are the first sizes'), so that evolution must find rules "
+                          "that work at every size", _feature_sizes),
     "params": Field(dict, {}, "family-specific task parameters"),
     "search": Field(dict, {}, "tasks evolution scores on (keys missing here come from PHASES)"),
     "select": Field(dict, {}, "unseen tasks that pick the champion and decide when to stop"),
@@ -228,6 +232,19 @@ class Experiment:
                 raise
             raise ConfigError(f"{source} (on {self.source})", e.key, e.value, e.problem) from None
 
+    def check_resume_overrides(self, overrides: Mapping[str, Any], source: str) -> None:
+        """Raise a ConfigError naming ``source`` unless every override either keeps its key's stored
+        value or is one of :data:`RESUMABLE_KEYS` (this is the stored experiment of a run to resume)."""
+        for key, value in overrides.items():
+            if key in RESUMABLE_KEYS:
+                continue
+            stored: Any = self.config
+            for part in key.split("."):
+                stored = stored.get(part, "<unset>") if isinstance(stored, dict) else "<unset>"
+            if stored != value:
+                raise ConfigError(source, key, value, f"a resumed run keeps its experiment (stored: {stored!r}); "
+                                  f"only {', '.join(RESUMABLE_KEYS)} may change")  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
 
@@ -242,6 +259,11 @@ class Experiment:
         """The feature sizes of the tasks, in group order (one for a plain ``feature_size: F``)."""
         f = self.config["feature_size"]
         return tuple(f) if isinstance(f, list) else (f,)
+
+    @property
+    def single_feature_size(self) -> int | None:
+        """The feature size, or None for an experiment of several (e.g. to render index operands)."""
+        return self.feature_sizes[0] if len(self.feature_sizes) == 1 else None
 
     @property
     def feature_size(self) -> int:
