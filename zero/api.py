@@ -24,13 +24,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from zero.champion.compare import Entry
 from zero.champion.loader import Champion
-from zero.champion.replay import Replay
-from zero.lang.program import Program
 from zero.search.experiment import Experiment
+
+if TYPE_CHECKING:  # imported where used: `zero run` reaches this module for default_run_dir alone
+    from zero.champion.compare import Entry
+    from zero.champion.replay import Replay
+    from zero.lang.program import Program
 
 __all__ = ["RunResult", "Comparison", "run", "load", "replay", "compare", "report", "estimator", "default_run_dir"]
 
