@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from zero.search.experiment import Experiment, load
+from zero.store import RunDir
 
 
 def derived(base: str = "linear_regression", **overrides: Any) -> Experiment:
@@ -33,3 +35,20 @@ def small(**overrides: Any) -> Experiment:
     :func:`derived`."""
     merged = {k: {**SMALL[k], **v} if isinstance(v, dict) and isinstance(SMALL.get(k), dict) else v for k, v in overrides.items()}
     return derived(**{**SMALL, **merged})
+
+
+def run_outcome(path: str | Path) -> dict:
+    """What must not depend on where or how often a run was stopped and resumed: its final.json
+    without timing, and its candidates."""
+    store = RunDir(path)
+    final = store.read_final()
+    timing = ("seconds", "individuals_per_second", "busy_seconds", "where")  # "where": a process id
+
+    def untimed(record: dict) -> dict:
+        return {k: v for k, v in record.items() if k not in timing}
+
+    islands = [untimed(i) for i in final["islands"]]
+    return {
+        "final": untimed(final) | {"champion": untimed(final["champion"]), "islands": islands},
+        "champions": [untimed(c) for c in store.read_champions()],
+    }

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import configs
 import pytest
@@ -30,22 +29,6 @@ BUDGET = 600_000
 
 def experiment() -> Experiment:
     return configs.small(restart_every=4000, stop={"select_fitness": 1.0, "max_individuals": BUDGET})
-
-
-def outcome(path: Path) -> dict:
-    """What must not depend on where a run was stopped: final.json without timing, and the candidates."""
-    store = RunDir(path)
-    final = store.read_final()
-    timing = ("seconds", "individuals_per_second", "busy_seconds", "where")  # "where": a process id
-
-    def untimed(record: dict) -> dict:
-        return {k: v for k, v in record.items() if k not in timing}
-
-    islands = [untimed(i) for i in final["islands"]]
-    return {
-        "final": untimed(final) | {"champion": untimed(final["champion"]), "islands": islands},
-        "champions": [untimed(c) for c in store.read_champions()],
-    }
 
 
 def raise_signal(signum: int) -> None:
@@ -116,6 +99,6 @@ def test_sigterm_checkpoints_exits_143_and_the_resumed_run_equals_an_uninterrupt
     assert int(parts["island0"]["state.counters"][0]) == final["individuals"]  # nothing in flight was lost
 
     assert main(["run", "--resume", "--out", str(out), "--quiet"]) == 0
-    assert outcome(out) == outcome(tmp_path / "whole")
+    assert configs.run_outcome(out) == configs.run_outcome(tmp_path / "whole")
     individuals = [r["individuals"] for r in RunDir(out).read_progress()]
     assert individuals == sorted(set(individuals)) and individuals[-1] == BUDGET  # nothing lost, nothing repeated

@@ -121,22 +121,6 @@ def wait_for_progress(folder: Path, job_id: str, run_dir: Path, lines: int = 3) 
     pytest.fail(f"job {job_id} did not start searching ({job(job_id).get('JobState')}):\n{output(folder, job_id)}")
 
 
-def outcome(path: Path) -> dict:
-    """What must not depend on how many starts a run took: final.json without timing, the candidates."""
-    store = RunDir(path)
-    final = store.read_final()
-    timing = ("seconds", "individuals_per_second", "busy_seconds", "where")  # "where": a process id
-
-    def untimed(record: dict) -> dict:
-        return {k: v for k, v in record.items() if k not in timing}
-
-    islands = [untimed(i) for i in final["islands"]]
-    return {
-        "final": untimed(final) | {"champion": untimed(final["champion"]), "islands": islands},
-        "champions": [untimed(c) for c in store.read_champions()],
-    }
-
-
 def uninterrupted(folder: Path, budget: int) -> Path:
     """The same search in this process, never stopped: what every job's run must end as."""
     out = folder / "uninterrupted"
@@ -232,7 +216,7 @@ def test_a_signalled_job_requeues_and_ends_as_an_uninterrupted_run(tmp_path, how
 
     progress = [r["individuals"] for r in RunDir(run_dir).read_progress()]
     assert progress == sorted(set(progress))  # nothing lost, nothing repeated
-    assert outcome(run_dir) == outcome(reference)
+    assert configs.run_outcome(run_dir) == configs.run_outcome(reference)
     print(f"job {job_id} ({how}) then {last_id}: {describe(run_dir)}")
     print(f"uninterrupted in this process: {describe(reference)}")
 

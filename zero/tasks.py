@@ -282,7 +282,7 @@ class MixedTaskSet:
             raise IndexError(f"task indices {idx.tolist()} out of range for {n} tasks")
         starts = np.cumsum([0] + [g.num_tasks for g in self.groups])
         runs: list[tuple[int, list[int]]] = []
-        for i in (idx % n if n else idx).tolist():
+        for i in (idx % n).tolist():  # n >= 1: a set has a group, a group a task
             g = int(np.searchsorted(starts, i, side="right") - 1)
             if runs and runs[-1][0] == g:
                 runs[-1][1].append(i - int(starts[g]))

@@ -130,7 +130,7 @@ class Run:
             self._restore(source)
             self.store.write_config(experiment.to_dict())  # with the overrides this session was given
             self.store.clear_final()  # the last session's outcome; this session writes its own
-        if not resume:  # resumable from the start, and before the pool starts its islands (compiling): a run
+        else:  # resumable from the start, and before the pool starts its islands (compiling): a run
             self._checkpoint()  # stopped or killed meanwhile (a job's time limit) is resumed, not left without one
         self.pool.start(self._snapshot_of, source)
 

@@ -127,12 +127,11 @@ def new_memo(population: int, capacity: int) -> FingerprintMemo:
 
 
 @lru_cache(maxsize=None)
-def compile_search_for(feature_sizes: int | tuple[int, ...]) -> ModuleType:
-    """The search loop compiled for search tasks in groups of these feature sizes (one int: one
-    group), cached on disk like the interpreter. Each group calls its own F's kernels: the import,
+def compile_search_for(sizes: tuple[int, ...]) -> ModuleType:
+    """The search loop compiled for search tasks in groups of these feature sizes (one per group),
+    cached on disk like the interpreter. Each group calls its own F's kernels: the import,
     the scratch memories and :func:`~zero.search.evolution_kernels.run_group`'s call are rewritten
     to one per group (a chain of branches on the group index)."""
-    sizes = (feature_sizes,) if isinstance(feature_sizes, int) else tuple(feature_sizes)
     modules = [compile_for(f).module for f in sizes]
     if len(sizes) == 1:
         return specialize(_template, sizes[0], {_IMPORT: f"from {modules[0].__name__} import run_tasks, scratch_memory  # specialized"})

@@ -213,7 +213,7 @@ class Experiment:
         """The same experiment with top-level keys (``seed=3``) or dotted keys
         (``stop.max_individuals``, ``params.pairs``) replaced, then validated like the file: an
         unknown key or a bad value is a ConfigError naming ``source`` (default: the file)."""
-        data = copy.deepcopy(self.to_dict())
+        data = copy.deepcopy(self.config)
         where = source or self.source
         for key, value in overrides.items():
             *heads, last = key.split(".")
