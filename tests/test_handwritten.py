@@ -8,7 +8,7 @@ from zero.interpreter import differential
 from zero.interpreter.evaluator import evaluate
 from zero.lang import ops
 from zero.lang import space as spaces
-from zero.lang.handwritten import HANDWRITTEN, linear_regression, logistic_regression, neural_net
+from zero.lang.handwritten import HANDWRITTEN, linear_regression, logistic_regression, neural_net, sin_cos_regression
 from zero.tasks import TaskSpec, make_tasks
 
 
@@ -41,6 +41,21 @@ def test_the_network_uses_only_the_ops_of_the_papers_backprop_space():
     space = spaces.load("paper_nn")
     program = neural_net()
     assert program.memory == space.memory
+    for allowed, body in zip(space.components(), program.components()):
+        assert {ins.op for ins in body} <= set(allowed.ops), [ops.OPS[i.op].name for i in body]
+
+
+def test_sin_cos_regression_fits_a_new_sine_from_ten_shots():
+    tasks = make_tasks(TaskSpec("sinusoid", 1, 10, 100, epochs=5), 20, 0, held_out=True)  # sinusoid's protocol
+    fitted = evaluate(sin_cos_regression(), tasks).fitness
+    silent = evaluate(sin_cos_regression(0.0), tasks).fitness  # weights stay 0: predicts 0
+    assert fitted > 0.999
+    assert silent < 0.5
+
+
+def test_sin_cos_regression_uses_only_the_ops_of_the_paper_full_space():
+    space = spaces.load("paper_full")
+    program = sin_cos_regression(memory=space.memory)
     for allowed, body in zip(space.components(), program.components()):
         assert {ins.op for ins in body} <= set(allowed.ops), [ops.OPS[i.op].name for i in body]
 

@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after S seconds of search (a resumed run counts its earlier sessions)")
     parser.add_argument("--workers", type=positive_int, metavar="N",
                         help="islands, one worker process each (default: the experiment's islands.count, else one per CPU)")
+    parser.add_argument("--device", choices=("cpu", "cuda"),
+                        help="where programs are evaluated (default: the experiment's device, cpu): cuda runs "
+                        "batches of children on an NVIDIA GPU, one per island (sets `device`; `--set batch_size=N`)")
     parser.add_argument("--address", metavar="ADDR",
                         help="join a running Ray cluster: auto, HOST:PORT or ray://HOST:PORT (default: start Ray here)")
     parser.add_argument("--dashboard", action="store_true",
@@ -56,6 +59,8 @@ def main(args: argparse.Namespace) -> int:
         overrides["stop.max_individuals"] = args.max_individuals
     if args.max_seconds is not None:
         overrides["stop.max_seconds"] = args.max_seconds
+    if args.device is not None:
+        overrides["device"] = args.device
     if args.resume:
         if args.out is None:
             raise ZeroError("--resume needs --out DIR, the run directory to continue")
@@ -76,6 +81,10 @@ def main(args: argparse.Namespace) -> int:
         if overrides:
             experiment = experiment.with_overrides("--set", **overrides)
         out = Path(args.out) if args.out else default_run_dir(experiment)
+    if experiment.config["device"] == "cuda" and args.address is None:
+        from zero.interpreter.gpu import require_device
+
+        require_device()  # no GPU here: one clear line now, before a run directory or a worker exists
     progress = Progress(enabled=not args.quiet and not args.json)
     experiment, pool = driver.open_pool(experiment, args.workers, args.address, args.dashboard)
     try:

@@ -7,6 +7,12 @@ with generous memory, so every op meets every other and NaN/inf programs are com
 
 Used by the test-suite, and runnable by users who change an op:
 ``python -m zero.interpreter.differential --programs 2000 --feature-size 4``.
+
+``--device cuda`` checks the GPU evaluator (:mod:`zero.interpreter.gpu`) against the oracle the same
+way, the programs of a task set in one batch. Its contract (see that module): bit-for-bit on
+programs without transcendental ops (sin, cos, tan, asin, acos, atan, exp, log, Gaussian draws,
+sigmoid), within ``GPU_TOLERANCE`` per task on the others, where the device's libm may round
+differently; under numba's simulator (``NUMBA_ENABLE_CUDASIM=1``) everything is bit-for-bit.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from zero.lang.program import Memory, Program
 from zero.lang.space import ComponentSpace, SearchSpace
 from zero.tasks import TaskSet, TaskSpec, make_tasks
 
-SHIPPED = ("demo", "baseline", "paper_linear", "paper_nn", "paper_full")
+SHIPPED = tuple(sorted(path.stem for path in spaces.SPACES_DIR.glob("*.yaml")))  # every shipped search space
 
 
 def everything_space() -> SearchSpace:
@@ -88,12 +94,88 @@ def run(num_programs: int, feature_size: int, seed: int = 0) -> Report:
     return report
 
 
+GPU_TOLERANCE = 1e-9  # per-task fitness, programs with device-libm ops (see zero.interpreter.gpu)
+LIBM_OPS = frozenset({ops.SCALAR_SIN, ops.SCALAR_COS, ops.SCALAR_TAN, ops.SCALAR_ARCSIN, ops.SCALAR_ARCCOS,
+                      ops.SCALAR_ARCTAN, ops.SCALAR_EXP, ops.SCALAR_LOG, ops.SCALAR_GAUSSIAN_SET,
+                      ops.VECTOR_GAUSSIAN_SET, ops.MATRIX_GAUSSIAN_SET})  # fmt: skip
+
+
+@dataclass
+class GpuReport:
+    programs: int = 0
+    exact: int = 0  # per-task fitness and every prediction bit-identical to the oracle's
+    within_tolerance: int = 0  # not exact, but every task within GPU_TOLERANCE (libm programs only)
+    mismatches: list[tuple[Program, str]] = field(default_factory=list)
+    ops_seen: set[int] = field(default_factory=set)
+    device: str = ""
+
+
+def uses_libm(program: Program, tasks: TaskSet) -> bool:
+    """Whether the device's libm can change ``program``'s predictions: it uses a transcendental op,
+    or the task is classification (the interpreter applies a sigmoid, an exp)."""
+    return tasks.classification or any(ins.op in LIBM_OPS for part in program.components() for ins in part)
+
+
+def run_gpu(num_programs: int, feature_size: int, seed: int = 0) -> GpuReport:
+    """The programs of :func:`run` (same seed, same draws) on the GPU, each task set's in one batch."""
+    from zero.interpreter.evaluator import live_encoding
+    from zero.interpreter.gpu import CudaEvaluator
+
+    rng = np.random.default_rng([seed, feature_size])
+    space_list = [spaces.load(name) for name in SHIPPED] + [everything_space()] * 3
+    task_sets = _tasks_for(feature_size, seed)
+    batches: list[list[Program]] = [[] for _ in task_sets]
+    for k in range(num_programs):
+        space = space_list[k % len(space_list)]
+        sizes = tuple(int(rng.integers(c.min_size, max(c.min_size, min(c.max_size, 12)) + 1)) for c in space.components())
+        batches[k % len(task_sets)].append(random_program(space, rng, sizes))
+    report = GpuReport()
+    for tasks, programs in zip(task_sets, batches):
+        if not programs:
+            continue
+        memory = Memory(*(max(p.memory[i] for p in programs) for i in range(3)))  # smaller programs never reach beyond their own
+        encoded = [live_encoding(p) for p in programs]
+        rows = max(e.code.shape[0] for e in encoded)
+        code = np.zeros((len(programs), rows, 4), np.int32)
+        data = np.zeros((len(programs), rows, 3))
+        for i, e in enumerate(encoded):
+            code[i, : e.code.shape[0]], data[i, : e.data.shape[0]] = e.code, e.data
+        bounds = np.stack([e.bounds for e in encoded])
+        evaluator = CudaEvaluator(tasks, memory)
+        report.device = evaluator.device
+        per_task, traces = evaluator.run(code, data, bounds, trace=True)
+        for i, program in enumerate(programs):
+            report.programs += 1
+            report.ops_seen.update(ins.op for part in program.components() for ins in part)
+            _, want, want_traces = oracle.evaluate(program, tasks)
+            if same(per_task[i], want) and same(traces[i], want_traces):
+                report.exact += 1
+                continue
+            close = same(np.isnan(per_task[i]), np.isnan(want)) and bool(np.all(np.abs(per_task[i] - want) <= GPU_TOLERANCE))
+            if close and uses_libm(program, tasks):
+                report.within_tolerance += 1
+            else:
+                report.mismatches.append((program, f"{tasks.spec.family}: gpu {per_task[i].tolist()} != oracle {want.tolist()}"))
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--programs", type=int, default=1000)
     parser.add_argument("--feature-size", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cpu: the compiled interpreter; cuda: the GPU evaluator (or numba's simulator)")
     args = parser.parse_args(argv)
+    if args.device == "cuda":
+        gpu = run_gpu(args.programs, args.feature_size, args.seed)
+        print(f"{gpu.programs} programs, F={args.feature_size}, on {gpu.device}: {gpu.exact} bit-identical to the oracle, "
+              f"{gpu.within_tolerance} within {GPU_TOLERANCE:g} (device libm), {len(gpu.mismatches)} mismatches, "
+              f"{len(gpu.ops_seen)}/{ops.NUM_OPS} ops exercised")  # fmt: skip
+        for program, problem in gpu.mismatches[:3]:
+            print(problem)
+            print(program.render())
+        return 1 if gpu.mismatches else 0
     report = run(args.programs, args.feature_size, args.seed)
     print(
         f"{report.programs} programs, F={args.feature_size}: {len(report.mismatches)} mismatches, "

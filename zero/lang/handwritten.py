@@ -5,6 +5,10 @@
   for classification tasks, i.e. SGD on log-loss.
 - :func:`neural_net`: a 2-layer ReLU network ``y = w2·relu(W1 x)`` trained by backpropagation, in the
   ops of the paper's Fig. 5 space (``search_spaces/paper_nn.yaml``).
+- :func:`sin_cos_regression`: for scalar inputs (F = 1), SGD on the features (sin x, cos x). A sine
+  ``A sin(x − φ) = A cos φ · sin x − A sin φ · cos x`` is linear in them, so this fits a new wave from
+  a few shots (the ``sinusoid`` family). It is a reference that encodes the answer, not a seed for
+  search: no experiment starts from it.
 
 They are written as readable text and parsed (:func:`zero.lang.program.parse`), so each reads as it runs.
 """
@@ -72,8 +76,37 @@ def learn():
     )
 
 
+def sin_cos_regression(learning_rate: float = 1.0, memory: Memory = Memory(8, 3, 1)) -> Program:
+    """``y ≈ w_s sin x + w_c cos x`` by SGD on squared error, for F = 1 (``x`` = ``mean(v0)``):
+    ``s6``, ``s7`` the weights, ``s4``, ``s5`` the features, ``s2`` the learning rate, ``s3`` scratch.
+    sin² x + cos² x = 1, so a learning rate of 1 is the normalized step: each update fits the
+    current example exactly. Ops of the ``paper_full`` space only."""
+    return parse(
+        f"""
+def setup():
+  s2 = {float(learning_rate)!r}
+def predict():
+  s3 = mean(v0)             # x (F = 1)
+  s4 = sin(s3)
+  s5 = cos(s3)
+  s3 = s4 * s6              # w_s sin x
+  s1 = s5 * s7              # w_c cos x
+  s1 = s1 + s3
+def learn():
+  s3 = s0 - s1              # y - ŷ
+  s3 = s2 * s3              # lr · error
+  s1 = s3 * s4
+  s6 = s6 + s1              # w_s += lr · error · sin x
+  s1 = s3 * s5
+  s7 = s7 + s1              # w_c += lr · error · cos x
+""",
+        memory,
+    )
+
+
 HANDWRITTEN = {
     "linear": linear_regression,
     "logistic": logistic_regression,
     "neural_net": neural_net,
+    "sin_cos": sin_cos_regression,
 }

@@ -101,11 +101,21 @@ def fingerprint(code, data, bounds, mems, scratch, groups, settings):
         traces[:] = np.nan
         n = groups[g].x_train.shape[0]
         run_group(g, code, data, bounds, mems, groups, 0, n, settings, n_train, n_valid, ONE_EPOCH, per_task, traces)
-        for row in range(n):
-            h = fold(h, t)
-            for k in range(n_train + n_valid):
-                h = fold_prediction(h, traces[row, k])
-            t += 1
+        h = fold_traces(h, traces, t, n_train + n_valid)
+        t += n
+    return h
+
+
+@compiled
+def fold_traces(h, traces, t, width):
+    """Fold one group's prefix predictions (``traces[row, :width]``, row = task) into the key ``h``;
+    ``t``: the phase-order index of the group's first task. The one place a key is formed from
+    predictions, for the CPU loop and for traces made elsewhere (:func:`keys_from_traces`)."""
+    for row in range(traces.shape[0]):
+        h = fold(h, t)
+        for k in range(width):
+            h = fold_prediction(h, traces[row, k])
+        t += 1
     return h
 
 
@@ -300,3 +310,134 @@ def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
         counters[EXPERIMENT_INDIVIDUALS] += 1
         clock = _tick(profile, REPLACE, clock)
     return n_individuals
+
+
+# ---- the batched loop (zero.search.batched): the same individuals, a batch of children at a time
+#
+# A batch of n children is drawn from the population as it stands (tournaments, mutations, dead-code
+# removal: make_children), then their FEC keys are formed from prefix predictions made elsewhere
+# (keys_from_traces; a GPU makes them for the whole batch at once), the cache is asked
+# (lookup_batch), the misses are evaluated elsewhere on every search task, and accept_children
+# writes the children into their slots in order, exactly as `evolve` would have after each one.
+# With n = 1 this *is* `evolve` (tests/test_batched.py checks the state bit for bit); with n > 1 a
+# child's parents are drawn from the population before the batch (the paper's many workers), and
+# an FEC hit can only come from before the batch. Every random draw is made in make_children, in
+# `evolve`'s order; nothing drawn depends on where the batch is evaluated.
+
+OVER_BUDGET, KEY_KNOWN, KEY_NEEDED, NO_KEY = range(4)  # a child's status after make_children
+
+
+@compiled
+def make_children(state, memo, space, settings, n, kids, live, parents, slots, status, keys):
+    """Draw the next ``n`` children (``kids``: code/data/bounds, [n, L, ...]) and their live
+    instructions (``live``); ``parents[k]`` the tournament winner (-1 for an initial individual),
+    ``slots[k]`` the slot it will replace, ``status[k]`` as above (``keys[k]`` set when KEY_KNOWN,
+    from the parent's memo). The population is not touched: :func:`accept_children` writes it. A
+    batch must not straddle the population's filling (the caller ends it there)."""
+    capacity = state.code.shape[1]
+    keep = np.zeros(capacity, dtype=np.bool_)
+    work = np.zeros((4, 3, max(settings.n_scalars, settings.n_vectors, settings.n_matrices, 1)), dtype=np.bool_)
+    kid_code, kid_data, kid_bounds = kids
+    live_code, live_data, live_bounds = live
+    filled, next_slot = state.counters[FILLED], state.counters[NEXT_SLOT]
+    for k in range(n):
+        parent = -1
+        if filled < settings.population:
+            slots[k] = filled
+            filled += 1
+            copy_program(state.template_code, state.template_data, state.template_bounds, kid_code[k], kid_data[k], kid_bounds[k])
+            if settings.random_init:
+                randomize_algorithm(kid_code[k], kid_data[k], kid_bounds[k], space, state.rng)
+        else:
+            slots[k] = next_slot
+            next_slot = (next_slot + 1) % settings.population
+            parent = _tournament(state, settings)
+            if uniform(state.rng) < settings.mutation_probability:
+                mutate(state.code[parent], state.data[parent], state.bounds[parent],
+                       kid_code[k], kid_data[k], kid_bounds[k], space, state.rng)  # fmt: skip
+            else:
+                copy_program(state.code[parent], state.data[parent], state.bounds[parent], kid_code[k], kid_data[k], kid_bounds[k])
+        parents[k] = parent
+        live_program(kid_code[k], kid_data[k], kid_bounds[k], work, keep, live_code[k], live_data[k], live_bounds[k])
+        if _over_budget(live_code[k], live_bounds[k], settings):
+            status[k] = OVER_BUDGET
+        elif not settings.fec:
+            status[k] = NO_KEY
+        elif parent >= 0 and memo.known[parent] and _same_program(live_code[k], live_data[k], live_bounds[k], memo.code[parent],
+                                                                  memo.data[parent], memo.bounds[parent]):  # fmt: skip
+            status[k] = KEY_KNOWN
+            keys[k] = memo.keys[parent]
+        else:
+            status[k] = KEY_NEEDED
+
+
+@compiled
+def keys_from_traces(traces, n_train, n_valid, rows, keys):
+    """``keys[rows[j]]`` = the FEC key made from ``traces[g][j]``: child j's prefix predictions on
+    group g's tasks ([tasks, n_train + n_valid], one epoch), the groups in phase order; the same
+    key :func:`fingerprint` makes from the same predictions."""
+    for j in range(rows.shape[0]):
+        h = fold(fold(np.uint64(0), n_train), n_valid)
+        t = 0
+        for g in range(len(traces)):
+            h = fold_traces(h, traces[g][j], t, n_train + n_valid)
+            t += traces[g].shape[1]
+        keys[rows[j]] = h
+
+
+@compiled
+def lookup_batch(cache, n, status, keys, found, cached):
+    """Ask the FEC for every child with a key, in order (before any of the batch is inserted)."""
+    hit = np.zeros(1, dtype=np.bool_)
+    for k in range(n):
+        found[k] = False
+        if status[k] == KEY_KNOWN or status[k] == KEY_NEEDED:
+            cached[k] = lookup(cache, keys[k], hit)
+            found[k] = hit[0]
+
+
+@compiled
+def accept_children(state, cache, memo, settings, n, kids, live, slots, status, keys, found, cached, per_task):
+    """Write the batch into the population in order, as :func:`evolve` does per child: fitness
+    (MIN_FITNESS over budget; the cached value on an FEC hit; else ``per_task[k]``, every search
+    task's fitness, combined, or only the first ``hurdle_tasks`` when those fall below the hurdle
+    with the population full), FEC insert, memo, slot, best and counters."""
+    kid_code, kid_data, kid_bounds = kids
+    live_code, live_data, live_bounds = live
+    counters = state.counters
+    n_tasks = per_task.shape[1]
+    for k in range(n):
+        slot = slots[k]
+        if status[k] == OVER_BUDGET:
+            fitness = MIN_FITNESS
+            memo.known[slot] = False
+        else:
+            if status[k] != NO_KEY:
+                copy_program(live_code[k], live_data[k], live_bounds[k], memo.code[slot], memo.data[slot], memo.bounds[slot])
+                memo.keys[slot] = keys[k]
+                memo.known[slot] = True
+            if found[k]:
+                fitness = cached[k]
+            else:
+                done = n_tasks
+                if settings.hurdle_tasks > 0 and counters[FILLED] >= settings.population:
+                    done = min(settings.hurdle_tasks, n_tasks)
+                    if combine(per_task[k, :done], settings.median) < state.figures[HURDLE]:
+                        counters[HURDLE_STOPS] += 1
+                    else:
+                        done = n_tasks
+                counters[EVALUATIONS] += 1
+                fitness = combine(per_task[k, :done], settings.median)
+                if status[k] != NO_KEY:
+                    insert(cache, keys[k], fitness)
+        copy_program(kid_code[k], kid_data[k], kid_bounds[k], state.code[slot], state.data[slot], state.bounds[slot])
+        state.fitness[slot] = fitness
+        if counters[FILLED] < settings.population:
+            counters[FILLED] += 1
+        else:
+            counters[NEXT_SLOT] = (slot + 1) % settings.population
+        if fitness > state.figures[BEST_FITNESS]:
+            state.figures[BEST_FITNESS] = fitness
+            copy_program(kid_code[k], kid_data[k], kid_bounds[k], state.best_code, state.best_data, state.best_bounds)
+        counters[INDIVIDUALS] += 1
+        counters[EXPERIMENT_INDIVIDUALS] += 1

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from zero.errors import ConfigError, ProgramError
+from zero.interpreter import DEVICES
 from zero.lang import space as spaces
 from zero.lang.budget import work_limit
 from zero.lang.generator import noop_program
@@ -142,6 +143,13 @@ SCHEMA = {
                            "(the reference restarts too); 0 = never", at_least(0)),
     "stop": Field(dict, {}, "when the run ends"),
     "islands": Field(dict, {}, "parallel populations and migration between them (paper §4.2)"),
+    "device": Field(str, "cpu", "where programs are evaluated: cpu (this core, the compiled loop) or cuda (an NVIDIA "
+                    "GPU through numba-cuda, batch_size children per launch; each island owns one GPU; "
+                    "`zero run --device cuda` sets it)", one_of(*DEVICES)),
+    "batch_size": Field((int, type(None)), None, "children drawn from the population, evaluated and accepted "
+                        "together (zero.search.batched); null: one at a time on cpu, a quarter of the population "
+                        "(at most 4096) on cuda. The same seed and batch size give the same champion on either device",
+                        lambda v: None if v is None or v >= 1 else "must be at least 1 or null"),
     "report_every": Field(int, 10_000, "individuals per batch: progress line, select check, hurdle update", at_least(1)),
     "checkpoint_seconds": Field(float, 60.0, "seconds between checkpoints (also written on stop and Ctrl-C)",
                                 lambda v: None if v > 0 else "must be > 0"),
@@ -180,6 +188,10 @@ class Experiment:
         if islands["migrate_every"] % cfg["report_every"]:
             raise ConfigError(source, "islands.migrate_every", islands["migrate_every"],
                               f"must be a multiple of report_every ({cfg['report_every']}): islands meet at batch ends")
+        if cfg["batch_size"] is not None and cfg["batch_size"] > cfg["population"]:
+            raise ConfigError(source, "batch_size", cfg["batch_size"],
+                              f"must be at most the population ({cfg['population']}): a batch's parents all come "
+                              "from the population before it")  # fmt: skip
         mutator = Mutator.from_config(space, cfg["mutations"], source)
         experiment = Experiment(name or Path(source).stem, source, cfg, space, mutator)
         for phase in ("search", "select", "final"):
@@ -294,6 +306,15 @@ class Experiment:
         limits = {g.feature_size: self.max_work(g.feature_size) for g in groups_of(tasks)}
         return evaluate(program, tasks, combine_by=self.config["combine"], max_abs_error=self.config["max_abs_error"],
                         max_work=limits)
+
+    def batch_size(self) -> int | None:
+        """Children per batch of the batched loop (zero.search.batched), or None for the sequential
+        CPU loop: ``batch_size`` as configured, else a quarter of the population (at most 4096) on
+        cuda, none on cpu."""
+        cfg = self.config
+        if cfg["batch_size"] is not None:
+            return int(cfg["batch_size"])
+        return max(1, min(4096, cfg["population"] // 4)) if cfg["device"] == "cuda" else None
 
     def max_work(self, feature_size: int) -> float:
         """The most work per example a program may do on tasks of ``feature_size`` (``compute_limit``)."""

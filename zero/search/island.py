@@ -36,7 +36,8 @@ import numpy as np
 
 from zero.errors import ZeroError
 from zero.lang.program import Program
-from zero.search.evolution import Evolution, Migrants
+from zero.search.batched import evolution_for
+from zero.search.evolution import Migrants
 from zero.search.experiment import Experiment
 from zero.tasks import Tasks
 
@@ -81,7 +82,7 @@ class Island:
                  select_tasks: Tasks | None = None):  # fmt: skip
         self.experiment = experiment
         self.index = index
-        self.evolution = Evolution(experiment, island_seed(experiment.seed, index), tasks=search_tasks)
+        self.evolution = evolution_for(experiment, island_seed(experiment.seed, index), search_tasks)
         self.select_tasks = select_tasks if select_tasks is not None else experiment.tasks("select")
         self.candidate_fitness = -np.inf  # evolution fitness of the current experiment's last candidate
 

@@ -227,7 +227,10 @@ class RayIslands:
         self._tasks = None
 
     def _actor(self, island: int, snapshot: dict[str, np.ndarray] | None, source: str):
-        return IslandActor.remote(self.experiment, island, self._tasks, snapshot, source)
+        # device: cuda asks Ray for one GPU per island: Ray places the actor on a node with a free
+        # GPU and sets its CUDA_VISIBLE_DEVICES, so islands never share a device
+        gpus = 1 if self.experiment.config["device"] == "cuda" else 0
+        return IslandActor.options(num_gpus=gpus).remote(self.experiment, island, self._tasks, snapshot, source)
 
     def _ready(self, islands: list[int]) -> None:
         refs = [self.actors[i].warm_up.remote() for i in islands]
@@ -238,6 +241,11 @@ class RayIslands:
             raise _unwrap(e) from None
 
     def start(self, snapshot, source):
+        if self.experiment.config["device"] == "cuda":  # an actor asking for a GPU the cluster lacks would wait forever
+            gpus = int(ray.cluster_resources().get("GPU", 0))
+            if gpus < self.count:
+                raise ZeroError(f"device: cuda needs one GPU per island: {self.count} islands, but the Ray cluster has "
+                                f"{gpus} GPU{'s' * (gpus != 1)}; use --workers {max(gpus, 1)} (or more GPUs)")  # fmt: skip
         # task data into the object store once; the driver keeps the reference alive
         self._tasks = ray.put((self.experiment.tasks("search"), self.experiment.tasks("select")))
         self.actors = [self._actor(i, snapshot(i), source) for i in range(self.count)]
