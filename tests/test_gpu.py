@@ -187,3 +187,22 @@ def test_memory_of_a_kernel_is_at_least_the_inputs_and_prediction():
 
     kernels = compile_cuda_for(4, Memory(1, 1, 0))
     assert kernels.module.N_SCALARS >= 2 and kernels.module.N_VECTORS >= 1 and kernels.module.N_MATRICES >= 1
+
+
+BENCH_ROWS = """
+import json
+from zero import bench
+rows = bench.gpu_speed("demo", 4, batches=(4, 8), seconds=0.01, num_programs=4)
+search = bench.gpu_search_speed(0.01, population=20, batch_size=10)
+print(json.dumps({"rows": rows, "search": search}))
+"""
+
+
+def test_zero_bench_gpu_rows_measure_in_the_simulator():
+    """The GPU rows' code path (compiled kernels, batches, counting), on the simulator: figures, not speed."""
+    result = run_python(BENCH_ROWS, SIMULATOR)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [r["batch"] for r in figures["rows"]] == [4, 8]
+    assert all(r["programs_per_second"] > 0 and r["instructions_per_second"] > 0 for r in figures["rows"])
+    assert figures["search"]["individuals"] > 0 and figures["search"]["batch_size"] == 10

@@ -31,6 +31,11 @@ never absolute figures carried from another machine):
 - :func:`maml_speed`: MAML meta-steps per second on the sinusoid experiment (1-40-40-1 ReLU MLP,
   meta-batch 25, one inner step, K=10), with the tasks of a meta-batch mapped by ``torch.func.vmap``
   against a Python loop over them, on the CPU (one torch thread) and on the GPU when there is one.
+- :func:`gpu_speed`, :func:`gpu_search_speed` (only where a CUDA device is present; otherwise the
+  result says why there is none): programs and instructions per second of the CUDA kernel on the
+  interpreter rows' programs and tasks, batches of 10³–10⁵ programs per launch, beside the one-core
+  rows of the same run; and the batched search's individuals per second on the demo, at its own
+  population and at 100,000.
 - :func:`startup_time`: wall seconds for a fresh ``python -c`` to import zero and finish its first
   evaluation, with the compile cache warm (run twice; the second is reported, the first may fill
   the cache).
@@ -55,7 +60,8 @@ from zero.interpreter.evaluator import evaluate
 from zero.lang import generator
 from zero.lang import space as search_space
 from zero.lang.encoding import encode
-from zero.lang.program import Program
+from zero.errors import ZeroError
+from zero.lang.program import Memory, Program
 from zero.tasks import TaskSet, TaskSpec, make_tasks
 
 DEFAULT_SECONDS = 2.0  # per figure
@@ -397,6 +403,81 @@ def context() -> dict:
     }
 
 
+GPU_BATCHES = (1_000, 10_000, 100_000)  # programs per launch in the GPU rows
+
+
+def gpu_device() -> tuple[str | None, str]:
+    """(the CUDA device's name, "") or (None, why there is none)."""
+    try:
+        from zero.interpreter.gpu import require_device
+
+        return require_device(), ""
+    except ZeroError as e:
+        return None, str(e)
+
+
+def gpu_speed(space: str = "demo", feature_size: int = 4, sizes: tuple[int, int, int] | None = None,
+              batches: tuple[int, ...] = GPU_BATCHES, seconds: float = DEFAULT_SECONDS, num_programs: int = NUM_PROGRAMS) -> list[dict]:
+    """Programs evaluated per second (each on all 10 benchmark tasks) and instructions executed per
+    second by the CUDA kernel, one row per batch size: the pool of :func:`interpreter_speed` (same
+    space, sizes and seed, so the same instructions) repeated to fill each batch, one launch per
+    batch, uploads and downloads included. Compare with that function's row for the same space and
+    F, measured on one core in the same run."""
+    from zero.interpreter.gpu import CudaEvaluator
+
+    tasks = reference_tasks(feature_size)
+    pool = Pool.random(space, sizes, num_programs)
+    executed, _, _ = pool.count(tasks)
+    encoded = [encode(p) for p in pool.programs]
+    rows_needed = max(e.code.shape[0] for e in encoded)
+    code = np.zeros((len(encoded), rows_needed, 4), np.int32)
+    data = np.zeros((len(encoded), rows_needed, 3))
+    for i, e in enumerate(encoded):
+        code[i, : len(e.code)], data[i, : len(e.data)] = e.code, e.data
+    bounds = np.stack([e.bounds for e in encoded])
+    evaluator = CudaEvaluator(tasks, Memory(*pool.memory))
+    figures = []
+    for batch in batches:
+        take = np.arange(batch) % len(encoded)
+        args = (np.ascontiguousarray(code[take]), np.ascontiguousarray(data[take]), np.ascontiguousarray(bounds[take]))
+        evaluator.run(*args)  # warm-up: the first launch compiles the kernel
+        launches, elapsed = _repeat(lambda: evaluator.run(*args), seconds)
+        programs = launches * batch
+        instructions = launches * executed * batch / len(encoded)
+        figures.append({
+            "space": space, "feature_size": feature_size, "batch": batch, "device": evaluator.device,
+            "programs_per_second": programs / elapsed, "instructions_per_second": instructions / elapsed,
+            "seconds": elapsed,
+        })  # fmt: skip
+    return figures
+
+
+def gpu_search_speed(seconds: float = DEFAULT_SECONDS, experiment: str = "linear_regression", seed: int = 0,
+                     population: int | None = None, batch_size: int | None = None) -> dict:
+    """Individuals per second of the batched search on the GPU (``device: cuda``) on ``experiment``,
+    optionally with another population and batch size; as :func:`search_speed`, from a fresh
+    population, after an untimed warm-up that compiles everything."""
+    from zero.search.batched import BatchedEvolution
+    from zero.search.experiment import load
+
+    exp = load(experiment).with_overrides("zero bench", device="cuda", **({"population": population} if population else {}),
+                                          **({"batch_size": batch_size} if batch_size else {}))  # fmt: skip
+    size = exp.batch_size()
+    warm = BatchedEvolution(exp, seed + 1, device="cuda", batch_size=size)
+    warm.run(exp.config["population"] + size)
+    evo = BatchedEvolution(exp, seed, device="cuda", batch_size=size)
+    individuals, elapsed = 0, 0.0
+    start = time.perf_counter()
+    while elapsed < seconds:
+        individuals += evo.run(size)  # one batch per call: a batch is two launches, its Python is negligible
+        elapsed = time.perf_counter() - start
+    return {
+        "experiment": experiment, "population": exp.config["population"], "batch_size": size, "individuals": individuals,
+        "seconds": elapsed, "individuals_per_second": individuals / elapsed, "fec_hit_rate": evo.fec_hit_rate,
+        "best_fitness": evo.best_fitness,
+    }  # fmt: skip
+
+
 def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None = None) -> dict:
     """Every figure, each with a budget of ``seconds``; ``progress(label)`` is called before each."""
     if not seconds > 0:
@@ -418,6 +499,16 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
 
     if resolve_device("auto").type == "cuda":  # the baselines' device rule: a GPU when torch sees one
         maml.append(maml_speed(seconds, "cuda"))
+    device, why = gpu_device()
+    gpu: dict = {"device": device, "why_none": why, "evaluation": [], "search": []}
+    if device is not None:
+        for space, sizes in (("demo", None), ("paper_full", heavy)):
+            for feature_size in (4, 16):
+                note(f"GPU: {space} programs, F={feature_size}, batches of {', '.join(map(str, GPU_BATCHES))}")
+                gpu["evaluation"].extend(gpu_speed(space, feature_size, sizes, seconds=seconds))
+        note("GPU search individuals/s on the demo experiment")
+        gpu["search"].append(gpu_search_speed(max(seconds, 2.0) if seconds >= 1.0 else seconds))
+        gpu["search"].append(gpu_search_speed(max(seconds, 2.0) if seconds >= 1.0 else seconds, population=100_000))
     note("start-up of a fresh process")
     startup = startup_time()
     return {
@@ -426,6 +517,7 @@ def run(seconds: float = DEFAULT_SECONDS, progress: Callable[[str], None] | None
         "evaluation": evaluation,
         "search": search,
         "maml": maml,
+        "gpu": gpu,
         "startup": startup,
     }
 

@@ -116,6 +116,25 @@ def print_tables(console, result: dict) -> None:
         f = m["meta_steps_per_second"]
         console.print(f"MAML on sinusoid ({m['device']}, meta-batch {m['meta_batch']}): {f['vmap']:,.1f} meta-steps/s "
                       f"with vmap over tasks, {f['loop']:,.1f} with a per-task loop ({m['speedup']:.1f}x)")  # fmt: skip
+    gpu = result["gpu"]
+    if gpu["device"] is None:
+        console.print(f"GPU: none ({gpu['why_none']})")
+    else:
+        cpu = {(r["space"], r["feature_size"]): r for r in result["interpreter"]}
+        table = Table(title=f"GPU ({gpu['device']}): programs evaluated per second, batches of programs per launch",
+                      caption="the interpreter rows' programs and tasks (10 linear tasks x 100/100), uploads and downloads "
+                              "included; x core: against the one-core row above (same programs, same run)")  # fmt: skip
+        for name in ("space", "F", "batch", "programs/s", "M instr/s", "x core"):
+            table.add_column(name, justify="left" if name == "space" else "right")
+        for row in gpu["evaluation"]:
+            core = cpu[(row["space"], row["feature_size"])]["evaluations_per_second"]
+            table.add_row(row["space"], str(row["feature_size"]), f"{row['batch']:,}", f"{row['programs_per_second']:,.0f}",
+                          f"{row['instructions_per_second'] / 1e6:,.0f}", f"{row['programs_per_second'] / core:,.1f}x")  # fmt: skip
+        console.print(table)
+        for row in gpu["search"]:
+            console.print(f"GPU search: {row['individuals_per_second']:,.0f} individuals/s ({row['experiment']}.yaml, "
+                          f"P={row['population']:,}, batches of {row['batch_size']:,}; "
+                          f"{row['individuals_per_second'] / se['individuals_per_second']:.1f}x the one-core search above)")  # fmt: skip
     st = result["startup"]
     console.print(f"Start-up (fresh process, import + first evaluation): {st['seconds']:.2f} s, "
                   f"first run {st['first_seconds']:.2f} s")  # fmt: skip
