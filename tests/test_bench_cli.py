@@ -117,7 +117,12 @@ def test_functions_given_as_module_paths(monkeypatch):
 
 def test_bench_json_figures(quick_result):
     r = quick_result
-    assert set(r) == {"context", "interpreter", "evaluation", "search", "maml", "startup"}
+    assert set(r) == {"context", "interpreter", "evaluation", "search", "maml", "gpu", "startup"}
+    if r["gpu"]["device"] is None:  # no GPU: the rows are absent and the reason is given
+        assert r["gpu"]["why_none"] and r["gpu"]["evaluation"] == [] == r["gpu"]["search"]
+    else:
+        assert {row["batch"] for row in r["gpu"]["evaluation"]} == set(bench.GPU_BATCHES)
+        assert all(_positive_finite(row["programs_per_second"]) for row in r["gpu"]["evaluation"])
     assert r["maml"][0]["device"] == "cpu" and _positive_finite(r["maml"][0]["speedup"])
     assert all(_positive_finite(v) for v in r["maml"][0]["meta_steps_per_second"].values())
     assert _positive_finite(r["search"]["individuals_per_second"]) and r["search"]["individuals"] >= 10_000
@@ -145,6 +150,7 @@ def test_bench_tables_render(quick_result):
     bench_cli.print_tables(console, quick_result)
     text = console.file.getvalue()
     assert "M instr/s" in text and "paper_full" in text and "Start-up" in text
+    assert "GPU: none" in text if quick_result["gpu"]["device"] is None else "GPU search" in text
 
 
 # ---------------------------------------------------------------------------------------------
