@@ -10,6 +10,7 @@ from configs import derived, run_outcome, small
 
 from zero.errors import ConfigError, ZeroError
 from zero.interpreter.evaluator import evaluate
+from zero.lang.budget import per_example_work
 from zero.interpreter.batch import CpuEvaluator, batch_evaluator
 from zero.search import driver
 from zero.search.batched import BatchedEvolution, evolution_for
@@ -42,10 +43,14 @@ def advance(evolution: Evolution, pieces, percentile: float = 60.0) -> None:
 CASES = {
     "demo": {},
     "hurdles": {"hurdles": {"enabled": True, "num_tasks": 1, "percentile": 60.0}},
-    "compute limit, parsimony, no FEC": {"search_space": "paper_nn", "compute_limit": 1.0, "prefer_shorter": True,
+    "compute limit, parsimony, no FEC": {"search_space": "paper_nn", "compute_limit": 0.2, "prefer_shorter": True,
                                           "mutations": {"insert": 1, "remove": 1, "alter_param": 1},
                                           "fec": {"enabled": False}},
     "random start, median": {"search_space": "paper_linear", "combine": "median"},
+    "compute limit with the FEC": {"search_space": "paper_nn", "compute_limit": 0.2,
+                                   "mutations": {"insert": 1, "remove": 1, "alter_param": 1}},
+    # the shipped mixed sizes (compiled once for the session, see test_mixed_sizes): several groups
+    "mixed sizes": {"feature_size": [2, 4, 8, 16, 32], "search": {"num_tasks": 5}},
 }  # fmt: skip
 
 
@@ -60,8 +65,23 @@ def test_batches_of_one_are_the_sequential_loop_state_for_state(case):
     assert same_state(sequential, batched)
     if case == "hurdles":
         assert batched.hurdle_stops > 0  # the hurdle path ran
-    if case == "demo":
+    if case in ("demo", "mixed sizes"):
         assert 0 < batched.fec_hit_rate < 1 and batched.evaluations < 800  # the FEC path ran, hits and misses
+    if case.startswith("compute limit"):
+        over = [slot for slot in range(60) if experiment.max_work(4) < per_example_work(batched.program(slot), 4)]
+        assert over and all(batched.state.fitness[slot] == 0.0 for slot in over)  # over-budget children were scored 0
+
+
+def test_a_batch_ends_where_the_population_becomes_full():
+    """Initial individuals are never mixed with children in a batch (their tournaments would read
+    slots not yet written): 100 individuals in batches of 16 from empty = 60 then 40."""
+    experiment = tiny()
+    straddling = BatchedEvolution(experiment, 4, device="cpu", batch_size=16)
+    straddling.run(100)
+    split = BatchedEvolution(experiment, 4, device="cpu", batch_size=16)
+    split.run(60)
+    split.run(40)
+    assert same_state(straddling, split)
 
 
 def test_larger_batches_are_deterministic_and_differ_from_the_sequential_loop():

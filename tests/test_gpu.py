@@ -46,6 +46,7 @@ def test_simulated_gpu_matches_the_oracle_bit_for_bit(feature_size, programs):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "CUDA simulator" in result.stdout
     assert f"{programs} programs, F={feature_size}, on numba's CUDA simulator: {programs} bit-identical" in result.stdout
+    assert "0 libm programs beyond it" in result.stdout and "0 other mismatches" in result.stdout
 
 
 SEARCH_ON_BOTH = """
@@ -107,6 +108,9 @@ def test_the_real_kernel_compiles_to_ptx_without_a_gpu():
     text = ptx(16, spaces.load("paper_full").memory)
     assert ".entry" in text and ".target sm_90" in text
     assert ".local" in text  # the memory banks are per-thread local arrays
+    # the one function left to link: numba-cuda's own reshape helper, compiled by NVRTC at the first launch
+    externs = {line.split()[-1] for line in text.splitlines() if line.startswith(".extern .func")}
+    assert externs == {"numba_attempt_nocopy_reshape"}
 
 
 def test_contraction_is_off_in_compiled_kernels():
@@ -148,6 +152,17 @@ def test_no_device_is_one_clear_error(tmp_path):
     assert not out.exists()  # nothing was started
 
 
+def test_more_islands_than_gpus_is_one_clear_error(tmp_path):
+    """An island owns a GPU; the simulator has one, so two islands cannot run (checked before any
+    run directory or worker exists; on Ray an actor waiting for a GPU would wait forever)."""
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "zero.cli", "run", "--device", "cuda", "--workers", "2", "--max-individuals", "100",
+                             "--out", str(out)], env=SIMULATOR, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "needs one GPU per island: 2 islands, but this machine has 1 GPU" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
 # ---- on a real GPU (pytest -m gpu)
 
 
@@ -157,8 +172,7 @@ def test_gpu_matches_the_oracle(feature_size):
     from zero.interpreter.differential import run_gpu
 
     report = run_gpu(1000, feature_size, seed=5)
-    assert report.programs == 1000 and not report.mismatches, [p for _, p in report.mismatches[:3]]
-    assert report.exact + report.within_tolerance == 1000
+    assert report.programs == 1000 and report.ok, [p for _, p in report.mismatches[:3]]
 
 
 @pytest.mark.gpu
@@ -179,30 +193,3 @@ def test_baselines_run_on_cuda(name, experiment, tmp_path):
                              "--out", str(out)], capture_output=True, text=True, timeout=900)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "baseline.json").read_text())["device"].startswith("cuda")
-
-
-def test_memory_of_a_kernel_is_at_least_the_inputs_and_prediction():
-    """s0 (input/label) and s1 (prediction) always exist, whatever the space says."""
-    from zero.interpreter.gpu import compile_cuda_for
-
-    kernels = compile_cuda_for(4, Memory(1, 1, 0))
-    assert kernels.module.N_SCALARS >= 2 and kernels.module.N_VECTORS >= 1 and kernels.module.N_MATRICES >= 1
-
-
-BENCH_ROWS = """
-import json
-from zero import bench
-rows = bench.gpu_speed("demo", 4, batches=(4, 8), seconds=0.01, num_programs=4)
-search = bench.gpu_search_speed(0.01, population=20, batch_size=10)
-print(json.dumps({"rows": rows, "search": search}))
-"""
-
-
-def test_zero_bench_gpu_rows_measure_in_the_simulator():
-    """The GPU rows' code path (compiled kernels, batches, counting), on the simulator: figures, not speed."""
-    result = run_python(BENCH_ROWS, SIMULATOR)
-    assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert [r["batch"] for r in figures["rows"]] == [4, 8]
-    assert all(r["programs_per_second"] > 0 and r["instructions_per_second"] > 0 for r in figures["rows"])
-    assert figures["search"]["individuals"] > 0 and figures["search"]["batch_size"] == 10

@@ -455,8 +455,9 @@ def gpu_speed(space: str = "demo", feature_size: int = 4, sizes: tuple[int, int,
 def gpu_search_speed(seconds: float = DEFAULT_SECONDS, experiment: str = "linear_regression", seed: int = 0,
                      population: int | None = None, batch_size: int | None = None) -> dict:
     """Individuals per second of the batched search on the GPU (``device: cuda``) on ``experiment``,
-    optionally with another population and batch size; as :func:`search_speed`, from a fresh
-    population, after an untimed warm-up that compiles everything."""
+    optionally with another population and batch size: timed once the population is full (its
+    filling, mostly copies of the start program answered by the FEC, is not evolution), after an
+    untimed warm-up that compiles everything; with the share of individuals evaluated."""
     from zero.search.batched import BatchedEvolution
     from zero.search.experiment import load
 
@@ -466,6 +467,8 @@ def gpu_search_speed(seconds: float = DEFAULT_SECONDS, experiment: str = "linear
     warm = BatchedEvolution(exp, seed + 1, device="cuda", batch_size=size)
     warm.run(exp.config["population"] + size)
     evo = BatchedEvolution(exp, seed, device="cuda", batch_size=size)
+    evo.run(exp.config["population"])
+    evaluations_before = evo.evaluations
     individuals, elapsed = 0, 0.0
     start = time.perf_counter()
     while elapsed < seconds:
@@ -474,7 +477,7 @@ def gpu_search_speed(seconds: float = DEFAULT_SECONDS, experiment: str = "linear
     return {
         "experiment": experiment, "population": exp.config["population"], "batch_size": size, "individuals": individuals,
         "seconds": elapsed, "individuals_per_second": individuals / elapsed, "fec_hit_rate": evo.fec_hit_rate,
-        "best_fitness": evo.best_fitness,
+        "evaluated_share": (evo.evaluations - evaluations_before) / individuals, "best_fitness": evo.best_fitness,
     }  # fmt: skip
 
 

@@ -133,7 +133,7 @@ def print_tables(console, result: dict) -> None:
         console.print(table)
         for row in gpu["search"]:
             console.print(f"GPU search: {row['individuals_per_second']:,.0f} individuals/s ({row['experiment']}.yaml, "
-                          f"P={row['population']:,}, batches of {row['batch_size']:,}; "
+                          f"P={row['population']:,}, batches of {row['batch_size']:,}, {row['evaluated_share']:.0%} evaluated; "
                           f"{row['individuals_per_second'] / se['individuals_per_second']:.1f}x the one-core search above)")  # fmt: skip
     st = result["startup"]
     console.print(f"Start-up (fresh process, import + first evaluation): {st['seconds']:.2f} s, "

@@ -81,10 +81,6 @@ def main(args: argparse.Namespace) -> int:
         if overrides:
             experiment = experiment.with_overrides("--set", **overrides)
         out = Path(args.out) if args.out else default_run_dir(experiment)
-    if experiment.config["device"] == "cuda" and args.address is None:
-        from zero.interpreter.gpu import require_device
-
-        require_device()  # no GPU here: one clear line now, before a run directory or a worker exists
     progress = Progress(enabled=not args.quiet and not args.json)
     experiment, pool = driver.open_pool(experiment, args.workers, args.address, args.dashboard)
     try:

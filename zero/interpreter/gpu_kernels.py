@@ -5,11 +5,12 @@ A template, specialized per feature size and memory sizes by :func:`zero.interpr
 at compile time, and F fixed gives the op loops constant trip counts, as on the CPU.
 
 Mapping: **one thread per (program, task)**, numbered program-major (thread = p · T + t), so the
-threads of a warp run the *same* program on different tasks and follow the same instructions
-until their data makes them diverge (a NaN stopping one task early). Each thread's memory banks
-are its own local arrays (registers and L1 for the demo's 4/3/1 addresses at F = 4; spilled to
-the cache hierarchy for large matrices), wiped per task by ``run_tasks`` itself; the task data is
-uploaded once per task set and read by every program. The body is the CPU's own ``run_tasks``
+consecutive threads of a warp run the same program on consecutive tasks and follow the same
+instructions until their data makes them diverge (with fewer than 32 tasks a warp spans several
+programs: the demo's 10 tasks put about 3 in one). Each thread's memory banks are its own local
+arrays, wiped per task by ``run_tasks`` itself; the task data is uploaded once per task set and
+read by every program. The mapping is the simplest that reuses ``run_tasks`` whole; it has not
+been measured against others (lanes over vector elements for F ≥ 16, say) on a GPU yet. The body is the CPU's own ``run_tasks``
 (:mod:`zero.interpreter.kernels`, compiled for the device): the task loop, the op kernels, the
 fitness rules and the random stream are the same source, so the GPU computes the same fitness.
 """

@@ -12,9 +12,12 @@ batch, as with the paper's many asynchronous workers, but deterministically.
 
 What stays as on the CPU loop: the state (so checkpoints, resume, migration and restarts work
 unchanged), the fitness rules (compute limit, FEC, hurdles: a child below the hurdle keeps the
-fitness of the hurdle tasks; the device evaluates all tasks anyway, since a batch runs in one
-launch), the random stream, and so a run's champion for a seed *and batch size*, on any device
-(up to the device-libm caveat of :mod:`zero.interpreter.gpu`). A batch never straddles the filling
+fitness of the hurdle tasks), the random stream, and so a run for a seed *and batch size*, on
+either device (for programs without transcendental ops; with them, the device libm's last bit can
+change a fingerprint or a tournament, see :mod:`zero.interpreter.gpu`). What changes: every child
+that is evaluated runs on all search tasks, a batch being one launch, so hurdles save no time, and
+a batched search on the CPU is slower than the sequential loop (it exists to replay a GPU run and
+to test the batch logic). A batch never straddles the filling
 of the population, and ``run`` ends exactly at ``n`` (the island's batch ends are fixed counts), so
 a resumed run replays the same batches. See docs/architecture.md.
 """
@@ -48,9 +51,7 @@ class BatchedEvolution(Evolution):
         self._status, self._keys = np.zeros(B, np.int64), np.zeros(B, np.uint64)
         self._found, self._cached = np.zeros(B, np.bool_), np.zeros(B)
         self._n_tasks = sum(g.num_tasks for g in groups)
-        first = groups[0]
-        self._fec_train = min(self.settings.fec_train, first.num_train)  # as the CPU fingerprint reads them
-        self._fec_valid = min(self.settings.fec_valid, first.num_valid)
+        self._fec_train, self._fec_valid = self.kernels.fingerprint_prefix(self.search_tasks, self.settings)
 
     def run(self, n: int) -> int:
         """Evaluate ``n`` more individuals, in batches of at most ``batch_size`` (the last may be

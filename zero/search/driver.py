@@ -433,16 +433,35 @@ def open_pool(experiment: Experiment, workers: int | None = None, address: str |
     """The experiment with ``islands.count`` resolved (``workers``, else the config's, else one per
     CPU of this machine or of the cluster at ``address``) and the pool to run its islands: this
     process for one island on this machine, Ray otherwise (started here unless ``address``; with
-    ``dashboard``, its dashboard on 127.0.0.1)."""
+    ``dashboard``, its dashboard on 127.0.0.1). With ``device: cuda`` an island needs a GPU of its
+    own: the default count is one per GPU, and more islands than GPUs is a ZeroError here, before
+    a run directory or a worker exists."""
     count = workers or experiment.config["islands"]["count"]
+    cuda = experiment.config["device"] == "cuda"
+    if cuda and address is None:
+        from zero.interpreter.gpu import device_names
+
+        gpus = len(device_names())  # no GPU: one clear line now
+        count = count or gpus
+        _check_gpus(count, gpus, "this machine")
     if count == 1 and address is None:
         experiment = experiment.with_overrides(**{"islands.count": 1})
         return experiment, LocalIslands(experiment, 1)
     from zero.search import ray_pool  # imports Ray: only when islands run as Ray actors
 
     cpus = ray_pool.connect(address, count, dashboard)
+    if cuda and address is not None:
+        gpus = ray_pool.cluster_gpus()
+        count = count or gpus
+        _check_gpus(count, gpus, f"the Ray cluster at {address}")
     experiment = experiment.with_overrides(**{"islands.count": count or cpus})
     return experiment, ray_pool.RayIslands(experiment, experiment.config["islands"]["count"])
+
+
+def _check_gpus(islands: int, gpus: int, where: str) -> None:
+    if islands > gpus:
+        raise ZeroError(f"device: cuda needs one GPU per island: {islands} islands, but {where} has {gpus} "
+                        f"GPU{'s' * (gpus != 1)}; use --workers {max(gpus, 1)} or fewer")  # fmt: skip
 
 
 def run(experiment: Experiment, run_dir: str | Path, *, resume: bool = False, progress: Progress | None = None,

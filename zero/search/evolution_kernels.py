@@ -92,9 +92,8 @@ def memories(settings):
 def fingerprint(code, data, bounds, mems, scratch, groups, settings):
     """The FEC key of a program: its predictions on every task's short prefix (see zero.search.fec).
     ``scratch``: per group, float64 [tasks, fec_train + fec_valid] traces and [tasks] per-task fitness."""
-    n_train = min(settings.fec_train, groups[0].x_train.shape[1])
-    n_valid = min(settings.fec_valid, groups[0].x_valid.shape[1])
-    h = fold(fold(np.uint64(0), n_train), n_valid)
+    n_train, n_valid = fingerprint_prefix(groups, settings)
+    h = key_start(n_train, n_valid)
     t = 0
     for g in range(len(groups)):
         traces, per_task = scratch[g]
@@ -104,6 +103,19 @@ def fingerprint(code, data, bounds, mems, scratch, groups, settings):
         h = fold_traces(h, traces, t, n_train + n_valid)
         t += n
     return h
+
+
+@compiled
+def fingerprint_prefix(groups, settings):
+    """Training and validation examples per task that a fingerprint runs (the FEC's, at most the
+    first group's; every group has the same counts)."""
+    return min(settings.fec_train, groups[0].x_train.shape[1]), min(settings.fec_valid, groups[0].x_valid.shape[1])
+
+
+@compiled
+def key_start(n_train, n_valid):
+    """A key before any prediction is folded in: the prefix's sizes."""
+    return fold(fold(np.uint64(0), n_train), n_valid)
 
 
 @compiled
@@ -256,7 +268,9 @@ def _tournament(state, settings):
 
 @compiled
 def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
-    """Run ``n_individuals`` more individuals of the experiment; returns how many ran. ``memo``:
+    """Run ``n_individuals`` more individuals of the experiment; returns how many ran. (The batched
+    loop's make_children and accept_children below are this loop cut in two: a change here is a
+    change there, which tests/test_batched.py checks state for state.) ``memo``:
     fingerprints of live programs by slot (zero.search.evolution.FingerprintMemo; derived data, not
     part of the state). ``profile``: an empty array, or one uint64 per stage (:data:`STAGES`) that
     the cycles spent are added to. ``groups``: the search tasks, one SearchTasks per feature size."""
@@ -377,7 +391,7 @@ def keys_from_traces(traces, n_train, n_valid, rows, keys):
     group g's tasks ([tasks, n_train + n_valid], one epoch), the groups in phase order; the same
     key :func:`fingerprint` makes from the same predictions."""
     for j in range(rows.shape[0]):
-        h = fold(fold(np.uint64(0), n_train), n_valid)
+        h = key_start(n_train, n_valid)
         t = 0
         for g in range(len(traces)):
             h = fold_traces(h, traces[g][j], t, n_train + n_valid)

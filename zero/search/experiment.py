@@ -148,7 +148,8 @@ SCHEMA = {
                     "`zero run --device cuda` sets it)", one_of(*DEVICES)),
     "batch_size": Field((int, type(None)), None, "children drawn from the population, evaluated and accepted "
                         "together (zero.search.batched); null: one at a time on cpu, a quarter of the population "
-                        "(at most 4096) on cuda. The same seed and batch size give the same champion on either device",
+                        "(at most 4096) on cuda. The same seed and batch size give the same run (on either device for spaces "
+                        "without transcendental ops; see zero.interpreter.gpu)",
                         lambda v: None if v is None or v >= 1 else "must be at least 1 or null"),
     "report_every": Field(int, 10_000, "individuals per batch: progress line, select check, hurdle update", at_least(1)),
     "checkpoint_seconds": Field(float, 60.0, "seconds between checkpoints (also written on stop and Ctrl-C)",

@@ -169,6 +169,12 @@ def writable(tasks: Tasks) -> Tasks:
     return dataclasses.replace(tasks, **arrays)
 
 
+def cluster_gpus() -> int:
+    """GPUs in the connected Ray cluster (an island with device: cuda asks for one; one asking for
+    a GPU the cluster lacks would wait forever, so the driver checks this first)."""
+    return int(ray.cluster_resources().get("GPU", 0))
+
+
 @ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)
 class IslandActor:
     """One island in a Ray worker process."""
@@ -241,11 +247,6 @@ class RayIslands:
             raise _unwrap(e) from None
 
     def start(self, snapshot, source):
-        if self.experiment.config["device"] == "cuda":  # an actor asking for a GPU the cluster lacks would wait forever
-            gpus = int(ray.cluster_resources().get("GPU", 0))
-            if gpus < self.count:
-                raise ZeroError(f"device: cuda needs one GPU per island: {self.count} islands, but the Ray cluster has "
-                                f"{gpus} GPU{'s' * (gpus != 1)}; use --workers {max(gpus, 1)} (or more GPUs)")  # fmt: skip
         # task data into the object store once; the driver keeps the reference alive
         self._tasks = ray.put((self.experiment.tasks("search"), self.experiment.tasks("select")))
         self.actors = [self._actor(i, snapshot(i), source) for i in range(self.count)]
