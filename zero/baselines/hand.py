@@ -2,7 +2,9 @@
 
 Registered: ``"linear"`` (SGD linear regression, the paper's §4.1 solution), ``"logistic"`` (the same
 update on the sigmoid prediction, i.e. SGD logistic regression) and ``"neural_net"`` (a 2-layer ReLU
-network trained by backprop in the ops of the paper's Fig. 5 space); Real et al., ICML 2020.
+network trained by backprop in the ops of the paper's Fig. 5 space); Real et al., ICML 2020. And
+``"sin_cos"``: SGD on the features (sin x, cos x), which fits a sinusoid task exactly; it encodes
+that family's answer, a reference for what the language can express there, not a rival method.
 
 Contract (:mod:`zero.baselines.base`): the learning rate is chosen from a small grid by the
 experiment's combined fitness on its *search* tasks (never the final ones; ties go to the smaller
@@ -21,12 +23,13 @@ from typing import Callable
 import numpy as np
 
 from zero.baselines.base import BaselineResult, register
-from zero.lang.handwritten import linear_regression, logistic_regression, neural_net
+from zero.lang.handwritten import linear_regression, logistic_regression, neural_net, sin_cos_regression
 from zero.lang.program import Memory, Program
 from zero.search.experiment import Experiment
 
 LINEAR_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 NET_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
+SIN_COS_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # 1.0: the normalized step (sin² + cos² = 1)
 
 
 class HandBaseline:
@@ -72,3 +75,4 @@ def _hand(name: str, grid: tuple[float, ...], memory: Memory, factory: Callable[
 Linear = _hand("linear", LINEAR_GRID, Memory(4, 3, 1), linear_regression)
 Logistic = _hand("logistic", LINEAR_GRID, Memory(4, 3, 1), logistic_regression)
 NeuralNet = _hand("neural_net", NET_GRID, Memory(4, 8, 2), neural_net)
+SinCos = _hand("sin_cos", SIN_COS_GRID, Memory(8, 3, 1), sin_cos_regression)
