@@ -54,7 +54,8 @@ CASES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.slow) if name == "mixed sizes" else name
+                                  for name in CASES])  # the five sizes' batch kernels compile for minutes: .ci/run runs it  # fmt: skip
 def test_batches_of_one_are_the_sequential_loop_state_for_state(case):
     experiment = tiny(**CASES[case])
     sequential = Evolution(experiment, 7)
