@@ -193,3 +193,23 @@ def test_baselines_run_on_cuda(name, experiment, tmp_path):
                              "--out", str(out)], capture_output=True, text=True, timeout=900)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "baseline.json").read_text())["device"].startswith("cuda")
+
+
+BENCH_ROWS = """
+import json
+from zero import bench
+rows = bench.gpu_speed("demo", 4, batches=(4, 8), seconds=0.01, num_programs=4)
+search = bench.gpu_search_speed(0.01, population=20, batch_size=10)
+print(json.dumps({"rows": rows, "search": search}))
+"""
+
+
+def test_zero_bench_gpu_rows_measure_in_the_simulator():
+    """The GPU rows' code path (compiled kernels, batches, counting), on the simulator: figures, not speed."""
+    result = run_python(BENCH_ROWS, SIMULATOR)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [r["batch"] for r in figures["rows"]] == [4, 8]
+    assert all(r["programs_per_second"] > 0 and r["instructions_per_second"] > 0 for r in figures["rows"])
+    search = figures["search"]
+    assert search["individuals"] > 0 and search["batch_size"] == 10 and 0 <= search["evaluated_share"] <= 1
