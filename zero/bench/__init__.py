@@ -423,27 +423,22 @@ def gpu_speed(space: str = "demo", feature_size: int = 4, sizes: tuple[int, int,
     space, sizes and seed, so the same instructions) repeated to fill each batch, one launch per
     batch, uploads and downloads included. Compare with that function's row for the same space and
     F, measured on one core in the same run."""
+    from zero.interpreter.batch import stack
     from zero.interpreter.gpu import CudaEvaluator
 
     tasks = reference_tasks(feature_size)
     pool = Pool.random(space, sizes, num_programs)
     executed, _, _ = pool.count(tasks)
-    encoded = [encode(p) for p in pool.programs]
-    rows_needed = max(e.code.shape[0] for e in encoded)
-    code = np.zeros((len(encoded), rows_needed, 4), np.int32)
-    data = np.zeros((len(encoded), rows_needed, 3))
-    for i, e in enumerate(encoded):
-        code[i, : len(e.code)], data[i, : len(e.data)] = e.code, e.data
-    bounds = np.stack([e.bounds for e in encoded])
+    code, data, bounds = stack([encode(p) for p in pool.programs])
     evaluator = CudaEvaluator(tasks, Memory(*pool.memory))
     figures = []
     for batch in batches:
-        take = np.arange(batch) % len(encoded)
+        take = np.arange(batch) % len(pool.programs)
         args = (np.ascontiguousarray(code[take]), np.ascontiguousarray(data[take]), np.ascontiguousarray(bounds[take]))
         evaluator.run(*args)  # warm-up: the first launch compiles the kernel
         launches, elapsed = _repeat(lambda: evaluator.run(*args), seconds)
         programs = launches * batch
-        instructions = launches * executed * batch / len(encoded)
+        instructions = launches * executed * batch / len(pool.programs)
         figures.append({
             "space": space, "feature_size": feature_size, "batch": batch, "device": evaluator.device,
             "programs_per_second": programs / elapsed, "instructions_per_second": instructions / elapsed,

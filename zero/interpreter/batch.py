@@ -20,8 +20,20 @@ from zero.errors import ZeroError
 from zero.interpreter import DEVICES
 from zero.interpreter.common import MAX_ABS_ERROR
 from zero.interpreter.compiler import compile_for
+from zero.lang.encoding import Encoded
 from zero.lang.program import Memory
 from zero.tasks import TaskSet
+
+
+def stack(encoded: list[Encoded]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Encoded programs as one batch: code and data zero-padded to the longest (rows past a
+    program's ``bounds[3]`` are never read), bounds as they are."""
+    rows = max(max(e.code.shape[0] for e in encoded), 1)
+    code = np.zeros((len(encoded), rows, 4), np.int32)
+    data = np.zeros((len(encoded), rows, 3))
+    for i, e in enumerate(encoded):
+        code[i, : e.code.shape[0]], data[i, : e.data.shape[0]] = e.code, e.data
+    return code, data, np.stack([e.bounds for e in encoded]) if encoded else np.zeros((0, 4), np.int64)
 
 class CpuEvaluator:
     """The compiled CPU interpreter behind the batch interface (one program at a time)."""

@@ -74,16 +74,25 @@ def compare(program: Program, tasks: TaskSet) -> tuple[str | None, Evaluation]:
     return None, fast
 
 
-def run(num_programs: int, feature_size: int, seed: int = 0) -> Report:
+def random_cases(num_programs: int, feature_size: int, seed: int = 0) -> tuple[list[TaskSet], list[tuple[Program, int]]]:
+    """The check's task sets and its ``num_programs`` random programs, each with the index of the
+    task set it runs on: the spaces in turn, sizes up to 12 per component, one seeded stream."""
     rng = np.random.default_rng([seed, feature_size])
     space_list = [spaces.load(name) for name in SHIPPED] + [everything_space()] * 3
     task_sets = _tasks_for(feature_size, seed)
-    report = Report()
+    cases = []
     for k in range(num_programs):
         space = space_list[k % len(space_list)]
         sizes = tuple(int(rng.integers(c.min_size, max(c.min_size, min(c.max_size, 12)) + 1)) for c in space.components())
-        program = random_program(space, rng, sizes)
-        tasks = task_sets[k % len(task_sets)]
+        cases.append((random_program(space, rng, sizes), k % len(task_sets)))
+    return task_sets, cases
+
+
+def run(num_programs: int, feature_size: int, seed: int = 0) -> Report:
+    task_sets, cases = random_cases(num_programs, feature_size, seed)
+    report = Report()
+    for program, t in cases:
+        tasks = task_sets[t]
         problem, fast = compare(program, tasks)
         if problem:
             report.mismatches.append((program, f"{tasks.spec.family}: {problem}"))
@@ -129,32 +138,20 @@ def uses_libm(program: Program, tasks: TaskSet) -> bool:
 
 def run_gpu(num_programs: int, feature_size: int, seed: int = 0) -> GpuReport:
     """The programs of :func:`run` (same seed, same draws) on the GPU, each task set's in one batch."""
+    from zero.interpreter.batch import stack
     from zero.interpreter.evaluator import live_encoding
     from zero.interpreter.gpu import CudaEvaluator
 
-    rng = np.random.default_rng([seed, feature_size])
-    space_list = [spaces.load(name) for name in SHIPPED] + [everything_space()] * 3
-    task_sets = _tasks_for(feature_size, seed)
-    batches: list[list[Program]] = [[] for _ in task_sets]
-    for k in range(num_programs):
-        space = space_list[k % len(space_list)]
-        sizes = tuple(int(rng.integers(c.min_size, max(c.min_size, min(c.max_size, 12)) + 1)) for c in space.components())
-        batches[k % len(task_sets)].append(random_program(space, rng, sizes))
+    task_sets, cases = random_cases(num_programs, feature_size, seed)
     report = GpuReport()
-    for tasks, programs in zip(task_sets, batches):
+    for t, tasks in enumerate(task_sets):
+        programs = [program for program, on in cases if on == t]
         if not programs:
             continue
         memory = Memory(*(max(p.memory[i] for p in programs) for i in range(3)))  # smaller programs never reach beyond their own
-        encoded = [live_encoding(p) for p in programs]
-        rows = max(e.code.shape[0] for e in encoded)
-        code = np.zeros((len(programs), rows, 4), np.int32)
-        data = np.zeros((len(programs), rows, 3))
-        for i, e in enumerate(encoded):
-            code[i, : e.code.shape[0]], data[i, : e.data.shape[0]] = e.code, e.data
-        bounds = np.stack([e.bounds for e in encoded])
         evaluator = CudaEvaluator(tasks, memory)
         report.device = evaluator.device
-        per_task, traces = evaluator.run(code, data, bounds, trace=True)
+        per_task, traces = evaluator.run(*stack([live_encoding(p) for p in programs]), trace=True)
         for i, program in enumerate(programs):
             report.programs += 1
             report.ops_seen.update(ins.op for part in program.components() for ins in part)

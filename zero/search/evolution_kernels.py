@@ -267,10 +267,47 @@ def _tournament(state, settings):
 
 
 @compiled
+def _draw_child(state, space, settings, initial, code, data, bounds):
+    """Write the next child into ``code, data, bounds``: for an ``initial`` individual the template
+    (redrawn at random with ``random_init``), else a tournament winner's copy, mutated with
+    probability ``mutation_probability``. Returns the parent's slot (-1 for an initial individual).
+    Every draw of a child comes from here, in this order."""
+    if initial:
+        copy_program(state.template_code, state.template_data, state.template_bounds, code, data, bounds)
+        if settings.random_init:
+            randomize_algorithm(code, data, bounds, space, state.rng)
+        return -1
+    parent = _tournament(state, settings)
+    if uniform(state.rng) < settings.mutation_probability:
+        mutate(state.code[parent], state.data[parent], state.bounds[parent], code, data, bounds, space, state.rng)
+    else:
+        copy_program(state.code[parent], state.data[parent], state.bounds[parent], code, data, bounds)
+    return parent
+
+
+@compiled
+def _accept(state, settings, slot, fitness, code, data, bounds):
+    """Write a scored child into ``slot`` (a free one while the population fills, else the oldest),
+    keep the experiment's best (first found on ties) and count it."""
+    counters = state.counters
+    copy_program(code, data, bounds, state.code[slot], state.data[slot], state.bounds[slot])
+    state.fitness[slot] = fitness
+    if counters[FILLED] < settings.population:
+        counters[FILLED] += 1
+    else:
+        counters[NEXT_SLOT] = (slot + 1) % settings.population
+    if fitness > state.figures[BEST_FITNESS]:
+        state.figures[BEST_FITNESS] = fitness
+        copy_program(code, data, bounds, state.best_code, state.best_data, state.best_bounds)
+    counters[INDIVIDUALS] += 1
+    counters[EXPERIMENT_INDIVIDUALS] += 1
+
+
+@compiled
 def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
     """Run ``n_individuals`` more individuals of the experiment; returns how many ran. (The batched
-    loop's make_children and accept_children below are this loop cut in two: a change here is a
-    change there, which tests/test_batched.py checks state for state.) ``memo``:
+    loop's make_children and accept_children below are this loop cut in two around the same
+    _draw_child and _accept; tests/test_batched.py checks the two state for state.) ``memo``:
     fingerprints of live programs by slot (zero.search.evolution.FingerprintMemo; derived data, not
     part of the state). ``profile``: an empty array, or one uint64 per stage (:data:`STAGES`) that
     the cycles spent are added to. ``groups``: the search tasks, one SearchTasks per feature size."""
@@ -288,20 +325,9 @@ def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
     counters = state.counters
     clock = cycles() if profile.shape[0] > 0 else np.uint64(0)
     for _ in range(n_individuals):
-        parent = -1
-        if counters[FILLED] < settings.population:
-            slot = counters[FILLED]
-            copy_program(state.template_code, state.template_data, state.template_bounds, child_code, child_data, child_bounds)
-            if settings.random_init:
-                randomize_algorithm(child_code, child_data, child_bounds, space, state.rng)
-        else:
-            slot = counters[NEXT_SLOT]
-            parent = _tournament(state, settings)
-            if uniform(state.rng) < settings.mutation_probability:
-                mutate(state.code[parent], state.data[parent], state.bounds[parent],
-                       child_code, child_data, child_bounds, space, state.rng)  # fmt: skip
-            else:
-                copy_program(state.code[parent], state.data[parent], state.bounds[parent], child_code, child_data, child_bounds)
+        initial = counters[FILLED] < settings.population
+        slot = counters[FILLED] if initial else counters[NEXT_SLOT]
+        parent = _draw_child(state, space, settings, initial, child_code, child_data, child_bounds)
         clock = _tick(profile, VARY, clock)
         live_program(child_code, child_data, child_bounds, work, keep, live_code, live_data, live_bounds)
         clock = _tick(profile, DEAD_CODE, clock)
@@ -311,17 +337,7 @@ def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
         else:
             fitness, clock = _fitness(live_code, live_data, live_bounds, parent, slot, memo, state, cache, mems, scratch, found,
                                       per_task, groups, settings, profile, clock)  # fmt: skip
-        copy_program(child_code, child_data, child_bounds, state.code[slot], state.data[slot], state.bounds[slot])
-        state.fitness[slot] = fitness
-        if counters[FILLED] < settings.population:
-            counters[FILLED] += 1
-        else:
-            counters[NEXT_SLOT] = (slot + 1) % settings.population
-        if fitness > state.figures[BEST_FITNESS]:
-            state.figures[BEST_FITNESS] = fitness
-            copy_program(child_code, child_data, child_bounds, state.best_code, state.best_data, state.best_bounds)
-        counters[INDIVIDUALS] += 1
-        counters[EXPERIMENT_INDIVIDUALS] += 1
+        _accept(state, settings, slot, fitness, child_code, child_data, child_bounds)
         clock = _tick(profile, REPLACE, clock)
     return n_individuals
 
@@ -355,22 +371,14 @@ def make_children(state, memo, space, settings, n, kids, live, parents, slots, s
     live_code, live_data, live_bounds = live
     filled, next_slot = state.counters[FILLED], state.counters[NEXT_SLOT]
     for k in range(n):
-        parent = -1
-        if filled < settings.population:
+        initial = filled < settings.population
+        if initial:
             slots[k] = filled
             filled += 1
-            copy_program(state.template_code, state.template_data, state.template_bounds, kid_code[k], kid_data[k], kid_bounds[k])
-            if settings.random_init:
-                randomize_algorithm(kid_code[k], kid_data[k], kid_bounds[k], space, state.rng)
         else:
             slots[k] = next_slot
             next_slot = (next_slot + 1) % settings.population
-            parent = _tournament(state, settings)
-            if uniform(state.rng) < settings.mutation_probability:
-                mutate(state.code[parent], state.data[parent], state.bounds[parent],
-                       kid_code[k], kid_data[k], kid_bounds[k], space, state.rng)  # fmt: skip
-            else:
-                copy_program(state.code[parent], state.data[parent], state.bounds[parent], kid_code[k], kid_data[k], kid_bounds[k])
+        parent = _draw_child(state, space, settings, initial, kid_code[k], kid_data[k], kid_bounds[k])
         parents[k] = parent
         live_program(kid_code[k], kid_data[k], kid_bounds[k], work, keep, live_code[k], live_data[k], live_bounds[k])
         if _over_budget(live_code[k], live_bounds[k], settings):
@@ -444,14 +452,4 @@ def accept_children(state, cache, memo, settings, n, kids, live, slots, status, 
                 fitness = combine(per_task[k, :done], settings.median)
                 if status[k] != NO_KEY:
                     insert(cache, keys[k], fitness)
-        copy_program(kid_code[k], kid_data[k], kid_bounds[k], state.code[slot], state.data[slot], state.bounds[slot])
-        state.fitness[slot] = fitness
-        if counters[FILLED] < settings.population:
-            counters[FILLED] += 1
-        else:
-            counters[NEXT_SLOT] = (slot + 1) % settings.population
-        if fitness > state.figures[BEST_FITNESS]:
-            state.figures[BEST_FITNESS] = fitness
-            copy_program(kid_code[k], kid_data[k], kid_bounds[k], state.best_code, state.best_data, state.best_bounds)
-        counters[INDIVIDUALS] += 1
-        counters[EXPERIMENT_INDIVIDUALS] += 1
+        _accept(state, settings, slot, fitness, kid_code[k], kid_data[k], kid_bounds[k])
