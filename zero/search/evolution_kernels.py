@@ -204,6 +204,26 @@ def _key(code, data, bounds, parent, slot, memo, mems, scratch, groups, settings
 
 
 @compiled
+def _hurdle_tasks(state, settings, n_tasks):
+    """How many first search tasks a child is scored on before the hurdle is checked: the
+    experiment's ``hurdle_tasks`` once the population is full, 0 (no hurdle) before or when off."""
+    if settings.hurdle_tasks > 0 and state.counters[FILLED] >= settings.population:
+        return min(settings.hurdle_tasks, n_tasks)
+    return 0
+
+
+@compiled
+def _stops_at_hurdle(first_tasks, state, settings):
+    """Whether a child's fitness on the hurdle's tasks (combined as the experiment says) falls
+    below the current hurdle; counts the stop. The one hurdle rule of the sequential loop and the
+    batch step: a stopped child's fitness is that of these tasks alone."""
+    if combine(first_tasks, settings.median) < state.figures[HURDLE]:
+        state.counters[HURDLE_STOPS] += 1
+        return True
+    return False
+
+
+@compiled
 def _fitness(code, data, bounds, parent, slot, memo, state, cache, mems, scratch, found, per_task, groups, settings, profile,
              clock):  # fmt: skip
     """The fitness of a child given as its live instructions (bit-identical predictions to the
@@ -218,14 +238,13 @@ def _fitness(code, data, bounds, parent, slot, memo, state, cache, mems, scratch
             return fitness, clock
     n_tasks = per_task.shape[0]
     done = n_tasks
-    if settings.hurdle_tasks > 0 and state.counters[FILLED] >= settings.population:
-        done = min(settings.hurdle_tasks, n_tasks)
-        evaluate_range(code, data, bounds, mems, scratch, groups, settings, 0, done, per_task)
-        if combine(per_task[:done], settings.median) < state.figures[HURDLE]:
-            state.counters[HURDLE_STOPS] += 1
+    hurdle = _hurdle_tasks(state, settings, n_tasks)
+    if hurdle:  # the hurdle's tasks first, the rest only for a child that clears it
+        evaluate_range(code, data, bounds, mems, scratch, groups, settings, 0, hurdle, per_task)
+        if _stops_at_hurdle(per_task[:hurdle], state, settings):
+            done = hurdle
         else:
-            evaluate_range(code, data, bounds, mems, scratch, groups, settings, done, n_tasks, per_task)
-            done = n_tasks
+            evaluate_range(code, data, bounds, mems, scratch, groups, settings, hurdle, n_tasks, per_task)
     else:
         evaluate_range(code, data, bounds, mems, scratch, groups, settings, 0, n_tasks, per_task)
     state.counters[EVALUATIONS] += 1
@@ -442,12 +461,9 @@ def accept_children(state, cache, memo, settings, n, kids, live, slots, status, 
                 fitness = cached[k]
             else:
                 done = n_tasks
-                if settings.hurdle_tasks > 0 and counters[FILLED] >= settings.population:
-                    done = min(settings.hurdle_tasks, n_tasks)
-                    if combine(per_task[k, :done], settings.median) < state.figures[HURDLE]:
-                        counters[HURDLE_STOPS] += 1
-                    else:
-                        done = n_tasks
+                hurdle = _hurdle_tasks(state, settings, n_tasks)
+                if hurdle and _stops_at_hurdle(per_task[k, :hurdle], state, settings):
+                    done = hurdle
                 counters[EVALUATIONS] += 1
                 fitness = combine(per_task[k, :done], settings.median)
                 if status[k] != NO_KEY:
