@@ -105,7 +105,7 @@ def test_meta_run_chooses_before_the_final_tasks_exist(digits, monkeypatch):
     assert "search-distribution tasks" in result.settings["inner_lr_chosen_on"]
 
 
-@pytest.mark.parametrize("name", ["linear", "logistic", "neural_net", "sin_cos"])
+@pytest.mark.parametrize("name", ["linear", "linear_intercept", "logistic", "neural_net", "sin_cos"])
 def test_hand_learning_rate_choice_reads_only_search_tasks(digits, search_only, name):
     baseline = REGISTRY[name]()
     lr, scores = baseline.choose_learning_rate(digits)

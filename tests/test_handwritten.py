@@ -8,7 +8,8 @@ from zero.interpreter import differential
 from zero.interpreter.evaluator import evaluate
 from zero.lang import ops
 from zero.lang import space as spaces
-from zero.lang.handwritten import HANDWRITTEN, linear_regression, logistic_regression, neural_net, sin_cos_regression
+from zero.lang.handwritten import (HANDWRITTEN, linear_regression, linear_regression_with_intercept, logistic_regression,
+                                  neural_net, sin_cos_regression)
 from zero.tasks import TaskSpec, make_tasks
 
 
@@ -35,6 +36,23 @@ def test_backprop_network_beats_linear_regression_on_teacher_networks():
     linear = evaluate(linear_regression(0.01), tasks).fitness
     assert nn > 0.8
     assert nn > linear + 0.3
+
+
+def test_the_intercept_fits_the_mean_a_line_through_the_origin_misses():
+    """A ReLU teacher's outputs have a nonzero mean; on linear tasks (mean 0) the intercept costs nothing."""
+    teachers = make_tasks(TaskSpec("teacher_nn", 4, 1000, 100), 10, 0)
+    with_b = evaluate(linear_regression_with_intercept(0.01), teachers).fitness
+    without = evaluate(linear_regression(0.01), teachers).fitness
+    assert with_b > without + 0.03
+    lines = make_tasks(TaskSpec("linear", 4, 100, 100), 10, 0)
+    assert evaluate(linear_regression_with_intercept(), lines).fitness > 0.999
+
+
+def test_linear_regression_with_intercept_uses_only_the_ops_of_the_baseline_space():
+    space = spaces.load("baseline")
+    program = linear_regression_with_intercept(memory=space.memory)
+    for allowed, body in zip(space.components(), program.components()):
+        assert {ins.op for ins in body} <= set(allowed.ops), [ops.OPS[i.op].name for i in body]
 
 
 def test_the_network_uses_only_the_ops_of_the_papers_backprop_space():

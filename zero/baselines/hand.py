@@ -1,10 +1,11 @@
 """Hand-written learning programs (:mod:`zero.lang.handwritten`) as baselines, run by zero's own evaluator.
 
-Registered: ``"linear"`` (SGD linear regression, the paper's §4.1 solution), ``"logistic"`` (the same
-update on the sigmoid prediction, i.e. SGD logistic regression) and ``"neural_net"`` (a 2-layer ReLU
-network trained by backprop in the ops of the paper's Fig. 5 space); Real et al., ICML 2020. And
-``"sin_cos"``: SGD on the features (sin x, cos x), which fits a sinusoid task exactly; it encodes
-that family's answer, a reference for what the language can express there, not a rival method.
+Registered: ``"linear"`` (SGD linear regression, the paper's §4.1 solution), ``"linear_intercept"``
+(the same with a learned intercept), ``"logistic"`` (the same update on the sigmoid prediction, i.e.
+SGD logistic regression) and ``"neural_net"`` (a 2-layer ReLU network trained by backprop in the ops
+of the paper's Fig. 5 space); Real et al., ICML 2020. And ``"sin_cos"``: SGD on the features
+(sin x, cos x), which fits a sinusoid task exactly; it encodes that family's answer, a reference for
+what the language can express there, not a rival method.
 
 Contract (:mod:`zero.baselines.base`): the learning rate is chosen from a small grid by the
 experiment's combined fitness on its *search* tasks (never the final ones; ties go to the smaller
@@ -23,7 +24,8 @@ from typing import Callable
 import numpy as np
 
 from zero.baselines.base import BaselineResult, register
-from zero.lang.handwritten import linear_regression, logistic_regression, neural_net, sin_cos_regression
+from zero.lang.handwritten import (linear_regression, linear_regression_with_intercept, logistic_regression, neural_net,
+                                  sin_cos_regression)
 from zero.lang.program import Memory, Program
 from zero.search.experiment import Experiment
 
@@ -73,6 +75,7 @@ def _hand(name: str, grid: tuple[float, ...], memory: Memory, factory: Callable[
 
 
 Linear = _hand("linear", LINEAR_GRID, Memory(4, 3, 1), linear_regression)
+LinearIntercept = _hand("linear_intercept", LINEAR_GRID, Memory(5, 3, 1), linear_regression_with_intercept)
 Logistic = _hand("logistic", LINEAR_GRID, Memory(4, 3, 1), logistic_regression)
 NeuralNet = _hand("neural_net", NET_GRID, Memory(4, 8, 2), neural_net)
 SinCos = _hand("sin_cos", SIN_COS_GRID, Memory(8, 3, 1), sin_cos_regression)

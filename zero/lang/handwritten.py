@@ -1,6 +1,9 @@
 """Hand-written programs in zero's language: proof that it can express learning, and seeds for search.
 
 - :func:`linear_regression`: SGD on squared error, ``w ← w + lr·(y − w·x)·x`` (paper §4.1's solution).
+- :func:`linear_regression_with_intercept`: the same with a learned intercept, ``ŷ = w·x + b``, ``b``
+  stepped by the same error; on targets with a nonzero mean (teacher networks) it beats the line
+  through the origin.
 - :func:`logistic_regression`: the same update on the sigmoid prediction the evaluator puts in ``s1``
   for classification tasks, i.e. SGD on log-loss.
 - :func:`neural_net`: a 2-layer ReLU network ``y = w2·relu(W1 x)`` trained by backpropagation, in the
@@ -31,6 +34,27 @@ def learn():
   s3 = s2 * s3        # lr · error
   v2 = s3 * v0        # lr · error · x  (the negative gradient step)
   v1 = v1 + v2
+""",
+        memory,
+    )
+
+
+def linear_regression_with_intercept(learning_rate: float = 0.1, memory: Memory = Memory(5, 3, 1)) -> Program:
+    """As :func:`linear_regression`, plus the intercept ``s4``: ``b ← b + lr·(y − ŷ)`` (the gradient
+    step on a constant feature 1). Ops of the reference baseline's space (``search_spaces/baseline.yaml``)."""
+    return parse(
+        f"""
+def setup():
+  s2 = {float(learning_rate)!r}
+def predict():
+  s1 = dot(v0, v1)
+  s1 = s1 + s4        # + intercept
+def learn():
+  s3 = s0 - s1        # error y - ŷ
+  s3 = s2 * s3        # lr · error
+  v2 = s3 * v0
+  v1 = v1 + v2
+  s4 = s4 + s3        # the intercept's step
 """,
         memory,
     )
@@ -106,6 +130,7 @@ def learn():
 
 HANDWRITTEN = {
     "linear": linear_regression,
+    "linear_intercept": linear_regression_with_intercept,
     "logistic": logistic_regression,
     "neural_net": neural_net,
     "sin_cos": sin_cos_regression,
