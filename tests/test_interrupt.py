@@ -50,13 +50,14 @@ def test_sigterm_asks_to_stop_and_a_second_changes_nothing():
 
 
 def test_ctrl_c_decides_the_reason_when_it_comes_first():
+    previous = signal.getsignal(signal.SIGINT)  # SIG_IGN when pytest runs as a background job
     with Interrupt() as interrupt:
         raise_signal(signal.SIGINT)
         raise_signal(signal.SIGTERM)
         assert interrupt.requested and not interrupt.terminated and interrupt.signum == signal.SIGINT
         with pytest.raises(KeyboardInterrupt):
             raise_signal(signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is previous
 
 
 class _FailingStart(LocalIslands):
