@@ -110,6 +110,36 @@ def test_fec_hits_functionally_equal_programs_and_misses_different_ones():
     assert evo.fingerprint(linear_regression(0.1 + 1e-9)) != key  # a real (if tiny) difference
 
 
+def test_the_memo_records_each_slots_live_program_with_its_own_fingerprint():
+    """The memo's shortcuts (the parent's key, a key found through the index) give every slot the
+    key the fingerprint itself gives its live program."""
+    evo = Evolution(small(), seed=5)
+    evo.run(5000)
+    memo, kernels = evo.memo, evo.kernels
+    assert memo.known.all()
+    for slot in range(evo.settings.population):
+        program = memo.code[slot], memo.data[slot], memo.bounds[slot]
+        assert memo.keys[slot] == kernels.fingerprint_of(*program, evo.search_tasks, evo.settings)
+        assert memo.hashes[slot] == kernels.program_hash(*program)
+
+
+def test_the_index_finds_a_program_held_by_any_slot_and_only_that_program():
+    evo = Evolution(small(), seed=5)
+    evo.run(2000)
+    memo, kernels = evo.memo, evo.kernels
+    for slot in (3, 17, 41):
+        code, data, bounds = memo.code[slot].copy(), memo.data[slot].copy(), memo.bounds[slot].copy()
+        found, h = kernels._known_key(code, data, bounds, -1, memo)  # no parent: through the index
+        assert h == memo.hashes[slot]
+        assert found >= 0 and memo.keys[found] == memo.keys[slot]
+        assert kernels._same_program(code, data, bounds, memo.code[found], memo.data[found], memo.bounds[found])
+        changed = np.flatnonzero(bounds[3] > np.arange(len(code)))[-1]  # the last instruction
+        data[changed, 0] = np.nextafter(data[changed, 0], np.inf)  # one bit
+        found, h = kernels._known_key(code, data, bounds, -1, memo)
+        assert h != memo.hashes[slot]
+        assert found < 0 or kernels._same_program(code, data, bounds, memo.code[found], memo.data[found], memo.bounds[found])
+
+
 def test_fec_answers_most_demo_individuals_and_agrees_with_full_evaluation():
     with_fec, without = Evolution(small(), seed=6), Evolution(small(fec={"enabled": False}), seed=6)
     with_fec.run(4000)

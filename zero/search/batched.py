@@ -48,7 +48,7 @@ class BatchedEvolution(Evolution):
         self._kids = (np.zeros((B, L, four), np.int32), np.zeros((B, L, three)), np.zeros((B, 4), np.int64))
         self._live = (np.zeros((B, L, four), np.int32), np.zeros((B, L, three)), np.zeros((B, 4), np.int64))
         self._parents, self._slots = np.zeros(B, np.int64), np.zeros(B, np.int64)
-        self._status, self._keys = np.zeros(B, np.int64), np.zeros(B, np.uint64)
+        self._status, self._keys, self._hashes = np.zeros(B, np.int64), np.zeros(B, np.uint64), np.zeros(B, np.uint64)
         self._found, self._cached = np.zeros(B, np.bool_), np.zeros(B)
         self._n_tasks = sum(g.num_tasks for g in groups)
         self._fec_train, self._fec_valid = self.kernels.fingerprint_prefix(self.search_tasks, self.settings)
@@ -87,10 +87,11 @@ class BatchedEvolution(Evolution):
         """One batch of ``n`` children: draw, key, look up, evaluate, accept."""
         kids = tuple(a[:n] for a in self._kids)
         live = tuple(a[:n] for a in self._live)
-        status, keys, found, cached = self._status[:n], self._keys[:n], self._found[:n], self._cached[:n]
+        status, keys, hashes = self._status[:n], self._keys[:n], self._hashes[:n]
+        found, cached = self._found[:n], self._cached[:n]
         k = self.kernels
         k.make_children(self.state, self.memo, self.space, self.settings, n, kids, live, self._parents[:n], self._slots[:n],
-                        status, keys)  # fmt: skip
+                        status, keys, hashes)  # fmt: skip
         found[:] = False
         if self.settings.fec:
             rows = np.flatnonzero(status == _K.KEY_NEEDED)
@@ -103,8 +104,8 @@ class BatchedEvolution(Evolution):
         todo = np.flatnonzero((status != _K.OVER_BUDGET) & ~found)
         if todo.size:
             per_task[todo] = np.concatenate([ev.run(live[0][todo], live[1][todo], live[2][todo])[0] for ev in self.evaluators], axis=1)
-        k.accept_children(self.state, self.cache, self.memo, self.settings, n, kids, live, self._slots[:n], status, keys, found,
-                          cached, per_task)  # fmt: skip
+        k.accept_children(self.state, self.cache, self.memo, self.settings, n, kids, live, self._slots[:n], status, keys, hashes,
+                          found, cached, per_task)  # fmt: skip
 
 
 def evolution_for(experiment: Experiment, seed: int | np.random.SeedSequence, tasks: Tasks | None = None) -> Evolution:

@@ -106,11 +106,14 @@ class Migrants(NamedTuple):
 
 
 class FingerprintMemo(NamedTuple):
-    """Per population slot, the live instructions of the program last written there and their FEC
-    fingerprint (``known``: whether the slot has one). A child whose live part equals its parent's
-    (a plain copy, or a mutation of dead code: most children in practice) takes the parent's key
-    instead of running the fingerprint again. Derived data, always consistent (a key is a pure
-    function of the live program), so it is neither checkpointed nor reset: migration, restarts and
+    """Per population slot, the live instructions of the program last written there, their hash
+    and their FEC fingerprint (``known``: whether the slot has one), and an index from program
+    hashes to slots. A child whose live part equals its parent's (a plain copy, or a mutation of
+    dead code: most children in practice) takes the parent's key; one whose live part equals the
+    program of the slot its hash indexes (a mutation that rebuilt a program still in the
+    population) takes that slot's key; only the rest run the fingerprint. Derived data, always
+    consistent (a key is a pure function of the live program, and an index hit is confirmed
+    instruction by instruction), so it is neither checkpointed nor reset: migration, restarts and
     restores leave it valid."""
 
     code: np.ndarray  # int32 [P, L, 4]
@@ -118,12 +121,15 @@ class FingerprintMemo(NamedTuple):
     bounds: np.ndarray  # int64 [P, 4]
     keys: np.ndarray  # uint64 [P]
     known: np.ndarray  # bool [P]
+    hashes: np.ndarray  # uint64 [P]: zero.search.evolution_kernels.program_hash of each slot's live program
+    index: np.ndarray  # int64 [B], B a power of two >= 4P: the slot last written with a hash of these low bits, or -1
 
 
 def new_memo(population: int, capacity: int) -> FingerprintMemo:
     return FingerprintMemo(np.zeros((population, capacity, 4), np.int32), np.zeros((population, capacity, 3)),
                            np.zeros((population, 4), np.int64), np.zeros(population, np.uint64),
-                           np.zeros(population, np.bool_))  # fmt: skip
+                           np.zeros(population, np.bool_), np.zeros(population, np.uint64),
+                           np.full(1 << (4 * population - 1).bit_length(), -1, np.int64))  # fmt: skip
 
 
 @lru_cache(maxsize=None)

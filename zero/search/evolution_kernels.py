@@ -20,8 +20,8 @@ Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1
   (:mod:`zero.search.mutation_kernels`); the child overwrites the oldest slot (slots are replaced in
   round-robin order, so the oldest is next).
 - *Fitness* (:func:`_fitness`), of the child's live instructions only (its dead code removed:
-  the same predictions): the FEC fingerprint (taken from the parent's slot in the memo when the
-  live instructions are the parent's) is looked up first; on a miss the program is
+  the same predictions): the FEC fingerprint (taken from the memo when a slot, the parent's or
+  another found through the memo's hash index, holds the same live instructions) is looked up first; on a miss the program is
   evaluated on the search tasks, combined by mean or median. With hurdles on and the population
   full, the first ``hurdle_tasks`` tasks are evaluated first; a program whose fitness there is below
   the current hurdle (a percentile of the population's distinct fitness values, set by Python at
@@ -187,19 +187,65 @@ def _same_program(code, data, bounds, other_code, other_data, other_bounds):
     return True
 
 
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_S29 = np.uint64(29)
+
+
 @compiled
-def _key(code, data, bounds, parent, slot, memo, mems, scratch, groups, settings):
-    """The FEC key of a child (its live instructions), from the memo when the child's live part is
-    its parent's (a copy, or a mutation of dead code), else computed; the memo then remembers it
-    for the child's slot. A pure function of the live program, so the memo never changes a key."""
+def program_hash(code, data, bounds):
+    """A 64-bit hash of an encoded program (its bounds, op ids, addresses and data bits): where the
+    memo's index looks a program up. Cheap rather than strong: an index hit is always confirmed by
+    :func:`_same_program`, so a collision costs a comparison, never a wrong key."""
+    h = np.uint64(bounds[0]) | (np.uint64(bounds[1]) << np.uint64(16)) | (np.uint64(bounds[2]) << np.uint64(32)) | (
+        np.uint64(bounds[3]) << np.uint64(48))  # fmt: skip
+    for r in range(bounds[3]):
+        word = (np.uint64(code[r, 0]) << np.uint64(48)) ^ (np.uint64(code[r, 1]) << np.uint64(32)) ^ (
+            np.uint64(code[r, 2]) << np.uint64(16)) ^ np.uint64(code[r, 3])  # fmt: skip
+        for w in (word, np.float64(data[r, 0]).view(np.uint64), np.float64(data[r, 1]).view(np.uint64),
+                  np.float64(data[r, 2]).view(np.uint64)):  # fmt: skip
+            h = (h ^ w) * _HASH_MULTIPLIER
+            h ^= h >> _S29
+    return h
+
+
+@compiled
+def _known_key(code, data, bounds, parent, memo):
+    """``(slot, hash)``: a slot of the memo that holds exactly this live program (its parent's, else
+    the one the index names), or -1; the program's hash either way."""
     if parent >= 0 and memo.known[parent] and _same_program(code, data, bounds, memo.code[parent], memo.data[parent],
                                                              memo.bounds[parent]):  # fmt: skip
-        key = memo.keys[parent]
-    else:
-        key = fingerprint(code, data, bounds, mems, scratch, groups, settings)
+        return parent, memo.hashes[parent]
+    h = program_hash(code, data, bounds)
+    j = memo.index[h & np.uint64(memo.index.shape[0] - 1)]
+    if j >= 0 and memo.known[j] and memo.hashes[j] == h and _same_program(code, data, bounds, memo.code[j], memo.data[j],
+                                                                          memo.bounds[j]):  # fmt: skip
+        return j, h
+    return -1, h
+
+
+@compiled
+def _remember(code, data, bounds, h, key, slot, memo):
+    """The memo's record of the live program just written into ``slot``: its instructions, hash and
+    key, and the index entry of its hash."""
     copy_program(code, data, bounds, memo.code[slot], memo.data[slot], memo.bounds[slot])
     memo.keys[slot] = key
+    memo.hashes[slot] = h
     memo.known[slot] = True
+    memo.index[h & np.uint64(memo.index.shape[0] - 1)] = slot
+
+
+@compiled
+def _key(code, data, bounds, parent, slot, memo, mems, scratch, groups, settings):
+    """The FEC key of a child (its live instructions), from the memo when a slot holds the same
+    live program (see zero.search.evolution.FingerprintMemo), else computed; the memo then
+    remembers it for the child's slot. A pure function of the live program, so the memo never
+    changes a key."""
+    known, h = _known_key(code, data, bounds, parent, memo)
+    if known >= 0:
+        key = memo.keys[known]
+    else:
+        key = fingerprint(code, data, bounds, mems, scratch, groups, settings)
+    _remember(code, data, bounds, h, key, slot, memo)
     return key
 
 
@@ -377,11 +423,12 @@ OVER_BUDGET, KEY_KNOWN, KEY_NEEDED, NO_KEY = range(4)  # a child's status after 
 
 
 @compiled
-def make_children(state, memo, space, settings, n, kids, live, parents, slots, status, keys):
+def make_children(state, memo, space, settings, n, kids, live, parents, slots, status, keys, hashes):
     """Draw the next ``n`` children (``kids``: code/data/bounds, [n, L, ...]) and their live
     instructions (``live``); ``parents[k]`` the tournament winner (-1 for an initial individual),
     ``slots[k]`` the slot it will replace, ``status[k]`` as above (``keys[k]`` set when KEY_KNOWN,
-    from the parent's memo). The population is not touched: :func:`accept_children` writes it. A
+    from the memo), ``hashes[k]`` its live program's :func:`program_hash` (unless over budget or
+    without FEC). The population is not touched: :func:`accept_children` writes it. A
     batch must not straddle the population's filling (the caller ends it there)."""
     capacity = state.code.shape[1]
     keep = np.zeros(capacity, dtype=np.bool_)
@@ -404,12 +451,14 @@ def make_children(state, memo, space, settings, n, kids, live, parents, slots, s
             status[k] = OVER_BUDGET
         elif not settings.fec:
             status[k] = NO_KEY
-        elif parent >= 0 and memo.known[parent] and _same_program(live_code[k], live_data[k], live_bounds[k], memo.code[parent],
-                                                                  memo.data[parent], memo.bounds[parent]):  # fmt: skip
-            status[k] = KEY_KNOWN
-            keys[k] = memo.keys[parent]
         else:
-            status[k] = KEY_NEEDED
+            known, h = _known_key(live_code[k], live_data[k], live_bounds[k], parent, memo)
+            hashes[k] = h
+            if known >= 0:
+                status[k] = KEY_KNOWN
+                keys[k] = memo.keys[known]
+            else:
+                status[k] = KEY_NEEDED
 
 
 @compiled
@@ -438,7 +487,7 @@ def lookup_batch(cache, n, status, keys, found, cached):
 
 
 @compiled
-def accept_children(state, cache, memo, settings, n, kids, live, slots, status, keys, found, cached, per_task):
+def accept_children(state, cache, memo, settings, n, kids, live, slots, status, keys, hashes, found, cached, per_task):
     """Write the batch into the population in order, as :func:`evolve` does per child: fitness
     (MIN_FITNESS over budget; the cached value on an FEC hit; else ``per_task[k]``, every search
     task's fitness, combined, or only the first ``hurdle_tasks`` when those fall below the hurdle
@@ -454,9 +503,7 @@ def accept_children(state, cache, memo, settings, n, kids, live, slots, status, 
             memo.known[slot] = False
         else:
             if status[k] != NO_KEY:
-                copy_program(live_code[k], live_data[k], live_bounds[k], memo.code[slot], memo.data[slot], memo.bounds[slot])
-                memo.keys[slot] = keys[k]
-                memo.known[slot] = True
+                _remember(live_code[k], live_data[k], live_bounds[k], hashes[k], keys[k], slot, memo)
             if found[k]:
                 fitness = cached[k]
             else:
