@@ -31,23 +31,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from side_by_side import CHILD_ENV, HarnessError, find_zero  # this folder: the harnesses find zero alike
 
 
-def zero_cli(path: str | None) -> str:
-    if path:
-        return path
-    return shutil.which("zero") or str(REPO / ".venv" / "bin" / "zero")
-
-
-def run_once(zero: str, cores: int, islands: int, args: argparse.Namespace, workdir: Path) -> dict:
+def run_once(zero: Path, cores: int, islands: int, args: argparse.Namespace, workdir: Path) -> dict:
     out = workdir / f"c{cores}"
     shutil.rmtree(out, ignore_errors=True)
-    command = ["taskset", "-c", f"0-{cores - 1}", zero, "run", args.experiment, "--workers", str(islands),
+    command = ["taskset", "-c", f"0-{cores - 1}", str(zero), "run", args.experiment, "--workers", str(islands),
                "--seed", str(args.seed), "--max-individuals", str(args.individuals), "--set", "stop.select_fitness=null",
                "--out", str(out)]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env={**os.environ, **CHILD_ENV})
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     final = json.loads((out / "final.json").read_text())
@@ -68,7 +61,11 @@ def main() -> None:
     available = len(os.sched_getaffinity(0))
     if min(cores) < 1 or max(cores) > available:
         sys.exit(f"--cores {args.cores}: this machine lets the harness use {available} cores")
-    islands, zero = max(cores), zero_cli(args.zero)
+    try:
+        zero = find_zero(args.zero)
+    except HarnessError as e:
+        sys.exit(str(e))
+    islands = max(cores)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
