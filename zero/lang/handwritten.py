@@ -23,41 +23,30 @@ from zero.lang.program import Memory, Program, parse
 
 def linear_regression(learning_rate: float = 0.1, memory: Memory = Memory(4, 3, 1)) -> Program:
     """``v1`` weights, ``s2`` learning rate; ``s3`` and ``v2`` scratch."""
-    return parse(
-        f"""
-def setup():
-  s2 = {float(learning_rate)!r}
-def predict():
-  s1 = dot(v0, v1)
-def learn():
-  s3 = s0 - s1        # error y - ŷ
-  s3 = s2 * s3        # lr · error
-  v2 = s3 * v0        # lr · error · x  (the negative gradient step)
-  v1 = v1 + v2
-""",
-        memory,
-    )
+    return parse(_sgd_linear(learning_rate, intercept=False), memory)
 
 
 def linear_regression_with_intercept(learning_rate: float = 0.1, memory: Memory = Memory(5, 3, 1)) -> Program:
     """As :func:`linear_regression`, plus the intercept ``s4``: ``b ← b + lr·(y − ŷ)`` (the gradient
     step on a constant feature 1). Ops of the reference baseline's space (``search_spaces/baseline.yaml``)."""
-    return parse(
-        f"""
+    return parse(_sgd_linear(learning_rate, intercept=True), memory)
+
+
+def _sgd_linear(learning_rate: float, *, intercept: bool) -> str:
+    """The text of SGD linear regression, with or without the intercept ``s4`` (one update rule for both)."""
+    add_intercept = "\n  s1 = s1 + s4        # + intercept" if intercept else ""
+    step_intercept = "\n  s4 = s4 + s3        # the intercept's step" if intercept else ""
+    return f"""
 def setup():
   s2 = {float(learning_rate)!r}
 def predict():
-  s1 = dot(v0, v1)
-  s1 = s1 + s4        # + intercept
+  s1 = dot(v0, v1){add_intercept}
 def learn():
   s3 = s0 - s1        # error y - ŷ
   s3 = s2 * s3        # lr · error
-  v2 = s3 * v0
-  v1 = v1 + v2
-  s4 = s4 + s3        # the intercept's step
-""",
-        memory,
-    )
+  v2 = s3 * v0        # lr · error · x  (the negative gradient step)
+  v1 = v1 + v2{step_intercept}
+"""
 
 
 def logistic_regression(learning_rate: float = 0.1, memory: Memory = Memory(4, 3, 1)) -> Program:
