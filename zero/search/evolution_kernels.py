@@ -209,6 +209,12 @@ def program_hash(code, data, bounds):
 
 
 @compiled
+def _index_entry(memo, h):
+    """Where the memo's index keeps the slot of a program of hash ``h``: its low bits."""
+    return h & np.uint64(memo.index.shape[0] - 1)
+
+
+@compiled
 def _known_key(code, data, bounds, parent, memo):
     """``(slot, hash)``: a slot of the memo that holds exactly this live program (its parent's, else
     the one the index names), or -1; the program's hash either way."""
@@ -216,7 +222,7 @@ def _known_key(code, data, bounds, parent, memo):
                                                              memo.bounds[parent]):  # fmt: skip
         return parent, memo.hashes[parent]
     h = program_hash(code, data, bounds)
-    j = memo.index[h & np.uint64(memo.index.shape[0] - 1)]
+    j = memo.index[_index_entry(memo, h)]
     if j >= 0 and memo.known[j] and memo.hashes[j] == h and _same_program(code, data, bounds, memo.code[j], memo.data[j],
                                                                           memo.bounds[j]):  # fmt: skip
         return j, h
@@ -231,7 +237,7 @@ def _remember(code, data, bounds, h, key, slot, memo):
     memo.keys[slot] = key
     memo.hashes[slot] = h
     memo.known[slot] = True
-    memo.index[h & np.uint64(memo.index.shape[0] - 1)] = slot
+    memo.index[_index_entry(memo, h)] = slot
 
 
 @compiled
