@@ -133,8 +133,8 @@ def test_the_index_finds_a_program_held_by_any_slot_and_only_that_program():
         assert h == memo.hashes[slot]
         assert found >= 0 and memo.keys[found] == memo.keys[slot]
         assert kernels._same_program(code, data, bounds, memo.code[found], memo.data[found], memo.bounds[found])
-        changed = np.flatnonzero(bounds[3] > np.arange(len(code)))[-1]  # the last instruction
-        data[changed, 0] = np.nextafter(data[changed, 0], np.inf)  # one bit
+        last = bounds[3] - 1
+        data[last, 0] = np.nextafter(data[last, 0], np.inf)  # one bit of the last instruction's data
         found, h = kernels._known_key(code, data, bounds, -1, memo)
         assert h != memo.hashes[slot]
         assert found < 0 or kernels._same_program(code, data, bounds, memo.code[found], memo.data[found], memo.bounds[found])

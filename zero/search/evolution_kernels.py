@@ -21,8 +21,8 @@ Semantics, per individual (Real et al., "AutoML-Zero", ICML 2020, §3 and Fig. 1
   round-robin order, so the oldest is next).
 - *Fitness* (:func:`_fitness`), of the child's live instructions only (its dead code removed:
   the same predictions): the FEC fingerprint (taken from the memo when a slot, the parent's or
-  another found through the memo's hash index, holds the same live instructions) is looked up first; on a miss the program is
-  evaluated on the search tasks, combined by mean or median. With hurdles on and the population
+  another found through the memo's hash index, holds the same live instructions) is looked up
+  first; on a miss the program is evaluated on the search tasks, combined by mean or median. With hurdles on and the population
   full, the first ``hurdle_tasks`` tasks are evaluated first; a program whose fitness there is below
   the current hurdle (a percentile of the population's distinct fitness values, set by Python at
   fixed individual counts) keeps that partial fitness and skips the rest (the paper's progressive
