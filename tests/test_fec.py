@@ -8,7 +8,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from zero.search import fec
+from zero.search import evolution_oracle, fec
 
 
 class Model:
@@ -101,15 +101,44 @@ def test_least_recently_used_is_evicted():
     assert fec.lookup(cache, c, found) == 3.0 and found[0]
 
 
-def test_prediction_hash_truncates_and_canonicalizes():
-    h0 = np.uint64(7)
-    assert fec.fold_prediction(h0, 0.0) == fec.fold_prediction(h0, -0.0)
-    assert fec.fold_prediction(h0, np.nan) == fec.fold_prediction(h0, -np.nan)
+def test_prediction_words_truncate_canonicalize_and_carry_their_position():
+    word = fec.prediction_word
+    assert word(0.0, 3) == word(-0.0, 3)
+    assert word(np.nan, 3) == word(-np.nan, 3)
     x = 0.123456789
-    assert fec.fold_prediction(h0, x) == fec.fold_prediction(h0, x * (1 + 1e-15))  # rounding-level
-    assert fec.fold_prediction(h0, x) != fec.fold_prediction(h0, x * (1 + 1e-6))
-    assert fec.fold_prediction(h0, 1.0) != fec.fold_prediction(h0, -1.0)
+    assert word(x, 0) == word(x * (1 + 1e-15), 0)  # rounding-level
+    assert word(x, 0) != word(x * (1 + 1e-6), 0)
+    assert word(1.0, 0) != word(-1.0, 0)
+    assert len({int(word(x, k)) for k in range(100)}) == 100  # each position its own word
+    last = int(word(x, fec.MAX_ROW - 1))  # the tag fits below the prediction's bits
+    assert last & ~(fec.MAX_ROW - 1) == int(word(x, 0)) and last & (fec.MAX_ROW - 1) == fec.MAX_ROW - 1
+
+
+def test_row_hash_depends_on_every_prediction_and_its_place():
+    h0 = np.uint64(7)
+    row = np.array([0.5, -1.25, np.nan, 3.0, 0.0])
+    key = fec.fold_row(h0, row, 5)
+    assert fec.fold_row(h0, row.copy(), 5) == key
+    assert fec.fold_row(h0, row[[1, 0, 2, 3, 4]], 5) != key  # two predictions swapped
+    assert fec.fold_row(h0, row[[0, 1, 2, 4, 3]], 5) != key
+    for k in range(5):
+        changed = row.copy()
+        changed[k] = 2.0
+        assert fec.fold_row(h0, changed, 5) != key, k
+    assert fec.fold_row(h0, row, 4) != key  # the width counts
+    assert fec.fold_row(np.uint64(8), row, 5) != key
     assert fec.fold(fec.fold(h0, 1), 2) != fec.fold(fec.fold(h0, 2), 1)  # order matters
+
+
+def test_row_hash_is_the_oracles():
+    rng = np.random.default_rng(3)
+    for width in (1, 7, 20):
+        for _ in range(50):
+            row = rng.normal(size=width) * 10.0 ** rng.integers(-5, 5, size=width)
+            row[rng.random(width) < 0.2] = np.nan
+            row[rng.random(width) < 0.1] = -0.0
+            h = int(rng.integers(0, 2**63))
+            assert int(fec.fold_row(np.uint64(h), row, width)) == evolution_oracle.fold_row(h, row.tolist())
 
 
 def test_bad_sizes_are_rejected():

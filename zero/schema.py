@@ -109,5 +109,9 @@ def at_least(low: float) -> Callable[[Any], str | None]:
     return lambda v: None if v >= low else f"must be >= {low}"
 
 
+def in_range(low: float, high: float) -> Callable[[Any], str | None]:
+    return lambda v: None if low <= v <= high else f"must lie in [{low}, {high}]"
+
+
 def one_of(*choices: Any) -> Callable[[Any], str | None]:
     return lambda v: None if v in choices else f"must be one of {', '.join(map(str, choices))}"

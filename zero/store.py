@@ -46,7 +46,7 @@ import yaml
 from zero.errors import StoreError
 
 CHECKPOINT_FORMAT = "zero.checkpoint"
-CHECKPOINT_VERSION = 3  # 3: one file per part; 2: one file, arrays island<i>.*
+CHECKPOINT_VERSION = 4  # 4: FEC keys hash a task's predictions as a sum (fec.fold_row); 3: one file per part; 2: one file
 NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
 _PART_FILE = re.compile(r"([a-z][a-z0-9_]*)-(\d+)\.npz")
 _PART_NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -44,9 +44,9 @@ import numpy as np
 from zero.interpreter.common import MIN_FITNESS, combine
 from zero.interpreter.jit import compiled, cycles
 from zero.interpreter.kernels import run_tasks, scratch_memory  # specialized
-from zero.interpreter.liveness_kernels import live_program
+from zero.interpreter.liveness_kernels import live_program, workspace
 from zero.interpreter.splitmix_kernels import uniform
-from zero.search.fec import fold, fold_prediction, insert, lookup
+from zero.search.fec import fold, fold_row, insert, lookup
 from zero.search.mutation_kernels import copy_program, mutate, randomize_algorithm
 
 FEATURE_SIZE = 4  # specialized
@@ -124,9 +124,7 @@ def fold_traces(h, traces, t, width):
     ``t``: the phase-order index of the group's first task. The one place a key is formed from
     predictions, for the CPU loop and for traces made elsewhere (:func:`keys_from_traces`)."""
     for row in range(traces.shape[0]):
-        h = fold(h, t)
-        for k in range(width):
-            h = fold_prediction(h, traces[row, k])
+        h = fold_row(fold(h, t), traces[row], width)
         t += 1
     return h
 
@@ -389,7 +387,7 @@ def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
     child_bounds = np.zeros(4, dtype=np.int64)
     live_code, live_data, live_bounds = np.zeros_like(child_code), np.zeros_like(child_data), np.zeros_like(child_bounds)
     keep = np.zeros(capacity, dtype=np.bool_)
-    work = np.zeros((4, 3, max(settings.n_scalars, settings.n_vectors, settings.n_matrices, 1)), dtype=np.bool_)
+    work = workspace(max(settings.n_scalars, settings.n_vectors, settings.n_matrices))
     scratch = fingerprint_scratch(groups, settings)
     per_task = np.zeros(count_tasks(groups))
     found = np.zeros(1, dtype=np.bool_)
@@ -438,7 +436,7 @@ def make_children(state, memo, space, settings, n, kids, live, parents, slots, s
     batch must not straddle the population's filling (the caller ends it there)."""
     capacity = state.code.shape[1]
     keep = np.zeros(capacity, dtype=np.bool_)
-    work = np.zeros((4, 3, max(settings.n_scalars, settings.n_vectors, settings.n_matrices, 1)), dtype=np.bool_)
+    work = workspace(max(settings.n_scalars, settings.n_vectors, settings.n_matrices))
     kid_code, kid_data, kid_bounds = kids
     live_code, live_data, live_bounds = live
     filled, next_slot = state.counters[FILLED], state.counters[NEXT_SLOT]

@@ -53,20 +53,27 @@ _TRUNCATE = 0xFFFFFFFFFFF00000  # a prediction keeps its sign, exponent and top 
 _NAN_KEY = 0x7FF8000000000000  # every NaN hashes as this one
 
 
-def fold(h: int, x: int) -> int:
-    """``h`` with the 64-bit word ``x`` mixed in (splitmix64's finalizer; :func:`zero.search.fec.fold`)."""
-    z = ((h ^ x) + GOLDEN) & MASK
+def mix(z: int) -> int:
+    """splitmix64's finalizer of ``z`` plus the golden gamma (:func:`zero.search.fec._mix`)."""
+    z = (z + GOLDEN) & MASK
     z = ((z ^ (z >> 30)) * MIX1) & MASK
     z = ((z ^ (z >> 27)) * MIX2) & MASK
     return z ^ (z >> 31)
 
 
-def fold_prediction(h: int, p: float) -> int:
-    """``h`` with prediction ``p`` mixed in: NaNs as one, ``-0.0`` as ``0.0``, truncated."""
-    if math.isnan(p):
-        return fold(h, _NAN_KEY)
-    bits = struct.unpack("<Q", struct.pack("<d", p + 0.0))[0]
-    return fold(h, bits & _TRUNCATE)
+def fold(h: int, x: int) -> int:
+    """``h`` with the 64-bit word ``x`` mixed in (:func:`zero.search.fec.fold`)."""
+    return mix(h ^ x)
+
+
+def fold_row(h: int, predictions: list[float]) -> int:
+    """``h`` with one task's prefix predictions mixed in (:func:`zero.search.fec.fold_row`): each
+    truncated (NaNs as one, ``-0.0`` as ``0.0``) and tagged with its position, mixed, summed."""
+    total = 0
+    for position, p in enumerate(predictions):
+        bits = _NAN_KEY if math.isnan(p) else struct.unpack("<Q", struct.pack("<d", p + 0.0))[0] & _TRUNCATE
+        total += mix(bits | position)
+    return fold(h, total & MASK)
 
 
 class Fec:
@@ -228,9 +235,7 @@ class EvolutionOracle:
         ).traces
         h = fold(fold(0, self.fec_train), self.fec_valid)
         for t, trace in enumerate(traces):
-            h = fold(h, t)
-            for p in trace.tolist():
-                h = fold_prediction(h, p)
+            h = fold_row(fold(h, t), trace.tolist())
         return h
 
     # ---- between batches (called by the island, as on Evolution)

@@ -30,7 +30,8 @@ from zero.lang.generator import noop_program
 from zero.lang.handwritten import HANDWRITTEN
 from zero.lang.program import COMPONENTS, Instruction, Program
 from zero.lang.space import INITIAL_KINDS, SearchSpace
-from zero.schema import Field, at_least, one_of, read_yaml, validate
+from zero.schema import Field, at_least, in_range, one_of, read_yaml, validate
+from zero.search import fec
 from zero.search.mutation import DEMO_MUTATIONS, Mutator
 from zero.store import RunDir
 from zero.tasks import Tasks, TaskSpec, groups_of, make_mixed_tasks
@@ -81,8 +82,10 @@ PHASE = {
 }
 FEC = {
     "enabled": Field(bool, True, "skip evaluating programs whose fingerprint was seen (paper §3.2)"),
-    "num_train": Field(int, 10, "training examples per task in the fingerprint run (reference: 10)", at_least(1)),
-    "num_valid": Field(int, 10, "validation examples per task in the fingerprint run (reference: 10)", at_least(1)),
+    "num_train": Field(int, 10, "training examples per task in the fingerprint run (reference: 10)",
+                       in_range(1, fec.MAX_ROW // 2)),
+    "num_valid": Field(int, 10, "validation examples per task in the fingerprint run (reference: 10)",
+                       in_range(1, fec.MAX_ROW // 2)),
     "capacity": Field(int, 100_000, "fingerprints kept, least recently used dropped (reference: 100k)", at_least(1)),
     "forget_every": Field(int, 100, "re-evaluate an entry after this many hits (reference: 100)", at_least(1)),
 }

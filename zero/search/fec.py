@@ -11,10 +11,11 @@ Contracts
 - Fingerprint (computed by the search kernel, see :mod:`zero.search.evolution_kernels`): per search task
   ``t``, the program runs exactly as in its real evaluation (memory wiped, program RNG seeded with
   the task's seed) but on the first ``num_train`` training examples, one epoch, then the first
-  ``num_valid`` validation examples; every prediction is folded into the hash with
-  :func:`fold_prediction`, and ``t`` and the prefix sizes with :func:`fold`. A prediction is
-  truncated to its top 32 mantissa bits (the paper's "truncated and hashed"), ``-0.0`` counts as
-  ``0.0`` and every NaN as one NaN, so rounding-level differences still hit. Programs computing the
+  ``num_valid`` validation examples; the prefix sizes, then per task ``t`` and its row of
+  predictions (:func:`fold_row`, NaN where the run stopped early) are folded into one 64-bit hash
+  with :func:`fold`. A prediction is truncated to its top 32 mantissa bits (the paper's
+  "truncated and hashed"), ``-0.0`` counts as ``0.0`` and every NaN as one NaN, so
+  rounding-level differences still hit. Programs computing the
   same predictions on the prefix share a fingerprint (and may differ later: the cache is a
   heuristic the paper measured to be worth it, not an identity).
 - The cache is an exact LRU map of ``capacity`` fingerprints → fitness. An entry found
@@ -45,6 +46,7 @@ _GOLDEN, _MIX1, _MIX2 = np.uint64(GOLDEN), np.uint64(MIX1), np.uint64(MIX2)  # t
 _S27, _S30, _S31 = np.uint64(27), np.uint64(30), np.uint64(31)
 _TRUNCATE = np.uint64(0xFFFFFFFFFFF00000)  # keep sign, exponent and the top 32 mantissa bits
 _NAN_KEY = np.uint64(0x7FF8000000000000)
+MAX_ROW = 1 << 20  # predictions per task in a fingerprint: positions fit in the 20 bits truncation zeroes
 
 
 class FecArrays(NamedTuple):
@@ -87,21 +89,38 @@ def hit_rate(cache: FecArrays) -> float:
 
 
 @compiled
-def fold(h, x):
-    """``h`` with the 64-bit word ``x`` mixed in (splitmix64's finalizer)."""
-    z = (h ^ np.uint64(x)) + _GOLDEN
+def _mix(z):
+    """splitmix64's finalizer of ``z`` plus the golden gamma: a bijection of 64-bit words."""
+    z = z + _GOLDEN
     z = (z ^ (z >> _S30)) * _MIX1
     z = (z ^ (z >> _S27)) * _MIX2
     return z ^ (z >> _S31)
 
 
 @compiled
-def fold_prediction(h, p):
-    """``h`` with prediction ``p`` mixed in, truncated as the module docstring says."""
-    if p != p:
-        return fold(h, _NAN_KEY)
-    bits = np.float64(p + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0; a scalar view allocates nothing
-    return fold(h, bits & _TRUNCATE)
+def fold(h, x):
+    """``h`` with the 64-bit word ``x`` mixed in."""
+    return _mix(h ^ np.uint64(x))
+
+
+@compiled
+def prediction_word(p, position):
+    """Prediction ``p``, truncated as the module docstring says, as one 64-bit word tagged with its
+    ``position`` in its task's row (< :data:`MAX_ROW`) in the low bits that truncation zeroed."""
+    bits = _NAN_KEY if p != p else np.float64(p + 0.0).view(np.uint64) & _TRUNCATE  # + 0.0: -0.0 as 0.0
+    return bits | np.uint64(position)
+
+
+@compiled
+def fold_row(h, predictions, width):
+    """``h`` with one task's prefix predictions ``predictions[:width]`` mixed in: the wrapping sum of
+    the mixes of their :func:`prediction_word`, folded in once. The position tags make the sum depend
+    on the order; the words are mixed independently of each other, not chained one into the next, so
+    a CPU mixes several at once (8x faster than a chain on a 10 x 20 prefix)."""
+    total = np.uint64(0)
+    for k in range(width):
+        total += _mix(prediction_word(predictions[k], k))
+    return fold(h, total)
 
 
 # ---- the LRU map ------------------------------------------------------------------------------
