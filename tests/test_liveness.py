@@ -21,7 +21,9 @@ from zero.interpreter.differential import same
 from zero.interpreter.evaluator import evaluate
 from zero.interpreter.liveness_kernels import live_instructions, live_program, workspace
 from zero.lang.encoding import decode, encode
+from zero.lang import ops
 from zero.lang.generator import random_program
+from zero.lang.program import Memory, Program
 from zero.lang.simplify import live_mask
 from zero.lang.space import SearchSpace
 from zero.lang.splitmix import Rng
@@ -57,6 +59,36 @@ def test_the_compiled_mask_is_simplifys(name):
         mask, count, _ = kept(program)
         expected = [k for component in live_mask(program) for k in component]
         assert mask.tolist() == expected, program.render()
+        assert count == sum(expected)
+
+
+# Memories too large for one-word live sets (the multi-word form): the stress space's addresses
+# spread over 64-address word boundaries. Renaming free addresses one-to-one (s0, s1, v0 keep
+# their roles) changes no instruction's liveness.
+WIDE = Memory(130, 130, 130)
+RENAME = {"s": (0, 1, 63, 64), "v": (0, 65, 127), "m": (21, 128)}
+
+
+def widened(program):
+    def rename(ins):
+        op = ops.OPS[ins.op]
+        kind1, kind2 = (*op.inputs, None, None)[:2]
+        new = lambda kind, address: RENAME[kind][address] if kind else 0  # noqa: E731
+        return dataclasses.replace(ins, in1=new(kind1, ins.in1), in2=new(kind2, ins.in2), out=new(op.output, ins.out))
+
+    return Program(*(tuple(rename(ins) for ins in component) for component in program.components()), WIDE)
+
+
+def test_wide_memories_keep_what_simplify_keeps():
+    assert workspace(max(WIDE)).shape[2] > 1 and workspace(max(STRESS.memory)).shape[2] == 0
+    s = get_space("stress")
+    rng = Rng(11)
+    for _ in range(300):
+        program = random_program(s, rng)
+        wide = widened(program)
+        mask, count, _ = kept(wide)
+        expected = [k for component in live_mask(program) for k in component]
+        assert mask.tolist() == expected == [k for component in live_mask(wide) for k in component], wide.render()
         assert count == sum(expected)
 
 

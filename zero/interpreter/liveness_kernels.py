@@ -12,16 +12,16 @@ paper's Fig. 5 space over 90%. ``tests/test_liveness.py`` checks this module aga
 on random programs of every shipped space, and the kept program's predictions against the whole
 program's.
 
-Liveness is tracked per address (``s3``, ``v1``, ``m0``) in a ``bool[3, A]`` array (kinds s, v, m),
-backward through ``learn`` and ``predict`` to a fixed point over the loop the interpreter runs
-(``predict`` then ``learn`` or ``predict``), then through ``setup``. Not compiled per feature size.
+Liveness is tracked per address (``s3``, ``v1``, ``m0``) in bitmask sets (below), backward through
+``learn`` and ``predict`` to a fixed point over the loop the interpreter runs (``predict`` then
+``learn`` or ``predict``), then through ``setup``. Not compiled per feature size.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from zero.interpreter.jit import compiled
+from zero.interpreter.jit import compiled, compiled_inline
 from zero.lang import ops
 
 _KIND = {"s": 0, "v": 1, "m": 2}
@@ -36,65 +36,133 @@ PARTIAL_WRITE = np.array([op.id in (ops.VECTOR_CONST_SET, ops.MATRIX_CONST_SET) 
 LABEL, PREDICTION, FEATURES = ops.LABEL_ADDRESS, ops.PREDICTION_ADDRESS, ops.FEATURES_ADDRESS
 
 
-@compiled
+# A live set is a bitmask. Where every bank has at most ONE_WORD addresses (every shipped space),
+# all three kinds share one uint64 (bit kind * ONE_WORD + address) that stays in a register through
+# the whole analysis: about 2x faster than sets in memory, whose every update waits on the last.
+# Larger memories keep one bitmask of 64-address words per kind in the workspace (the same rules,
+# written for arrays; tests/test_liveness.py checks both forms against zero.lang.simplify).
+ONE_WORD = 21
+
+
+@compiled_inline
+def _bit(kind, address):
+    """The bit of an address in a one-word live set."""
+    return np.uint64(1) << np.uint64(kind * ONE_WORD + address)
+
+
+@compiled_inline
 def _backward(code, start, end, live, keep):
-    """Through ``code[start:end]`` backward: ``live`` goes from live-out to live-in (in place) and
-    ``keep[pc]`` is set for each instruction whose output is live after it."""
+    """Through ``code[start:end]`` backward: returns the live-in set given the live-out one-word set
+    ``live``, and sets ``keep[pc]`` for each instruction whose output is live after it."""
     for pc in range(end - 1, start - 1, -1):
         op = code[pc, 0]
         kind = OUTPUT_KIND[op]
-        if kind < 0 or not live[kind, code[pc, 3]]:
+        if kind < 0 or live & _bit(kind, code[pc, 3]) == 0:
             keep[pc] = False
             continue
         keep[pc] = True
         if not PARTIAL_WRITE[op]:
-            live[kind, code[pc, 3]] = False
+            live &= ~_bit(kind, code[pc, 3])
         if INPUT1_KIND[op] >= 0:
-            live[INPUT1_KIND[op], code[pc, 1]] = True
+            live |= _bit(INPUT1_KIND[op], code[pc, 1])
         if INPUT2_KIND[op] >= 0:
-            live[INPUT2_KIND[op], code[pc, 2]] = True
+            live |= _bit(INPUT2_KIND[op], code[pc, 2])
+    return live
 
 
-@compiled
-def _same(a, b):
-    for kind in range(a.shape[0]):
-        for address in range(a.shape[1]):
-            if a[kind, address] != b[kind, address]:
+@compiled_inline
+def _cross(live):
+    """A one-word set as it crosses into the next component: the interpreter sets s0 and v0 itself."""
+    return live & ~(_bit(0, LABEL) | _bit(1, FEATURES))
+
+
+@compiled_inline
+def _live_in_one_word(code, bounds, keep):
+    in_predict, in_learn = np.uint64(0), np.uint64(0)
+    while True:  # the live sets only grow, so this ends
+        new_predict = _backward(code, bounds[1], bounds[2], _cross(in_learn | in_predict) | _bit(0, PREDICTION), keep)
+        new_learn = _backward(code, bounds[2], bounds[3], _cross(in_predict), keep)
+        if new_predict == in_predict and new_learn == in_learn:
+            break
+        in_predict, in_learn = new_predict, new_learn
+    _backward(code, bounds[0], bounds[1], _cross(in_predict), keep)
+
+
+# The multi-word form: the four live sets are rows of the workspace (indexed, not sliced: a view
+# costs more than a whole pass over a demo program).
+IN_PREDICT, IN_LEARN, NEW_PREDICT, NEW_LEARN = range(4)
+
+
+@compiled_inline
+def _word_bit(address):
+    """The bit of ``address`` in its word (``address >> 6``) of a multi-word live set."""
+    return np.uint64(1) << np.uint64(address & 63)
+
+
+@compiled_inline
+def _backward_words(code, start, end, sets, live, keep):
+    """:func:`_backward` for multi-word set ``sets[live]``, updated in place."""
+    for pc in range(end - 1, start - 1, -1):
+        op = code[pc, 0]
+        kind = OUTPUT_KIND[op]
+        if kind < 0 or sets[live, kind, code[pc, 3] >> 6] & _word_bit(code[pc, 3]) == 0:
+            keep[pc] = False
+            continue
+        keep[pc] = True
+        if not PARTIAL_WRITE[op]:
+            sets[live, kind, code[pc, 3] >> 6] &= ~_word_bit(code[pc, 3])
+        if INPUT1_KIND[op] >= 0:
+            sets[live, INPUT1_KIND[op], code[pc, 1] >> 6] |= _word_bit(code[pc, 1])
+        if INPUT2_KIND[op] >= 0:
+            sets[live, INPUT2_KIND[op], code[pc, 2] >> 6] |= _word_bit(code[pc, 2])
+
+
+@compiled_inline
+def _same_words(sets, a, b):
+    for kind in range(3):
+        for word in range(sets.shape[2]):
+            if sets[a, kind, word] != sets[b, kind, word]:
                 return False
     return True
 
 
-@compiled
-def _cross(live, into):
-    """``into`` = ``live`` as it crosses into the next component: the interpreter sets s0 and v0 itself."""
-    into[:] = live
-    into[0, LABEL] = False
-    into[1, FEATURES] = False
+@compiled_inline
+def _cross_words(sets, live, into, also_live):
+    """Set ``into`` = (set ``live`` | set ``also_live``) as it crosses into the next component."""
+    for kind in range(3):
+        for word in range(sets.shape[2]):
+            sets[into, kind, word] = sets[live, kind, word] | sets[also_live, kind, word]
+    sets[into, 0, LABEL >> 6] &= ~_word_bit(LABEL)
+    sets[into, 1, FEATURES >> 6] &= ~_word_bit(FEATURES)
+
+
+@compiled_inline
+def _live_in_words(code, bounds, sets, keep):
+    sets[IN_PREDICT] = 0
+    sets[IN_LEARN] = 0
+    while True:
+        _cross_words(sets, IN_LEARN, NEW_PREDICT, IN_PREDICT)
+        sets[NEW_PREDICT, 0, PREDICTION >> 6] |= _word_bit(PREDICTION)
+        _backward_words(code, bounds[1], bounds[2], sets, NEW_PREDICT, keep)
+        _cross_words(sets, IN_PREDICT, NEW_LEARN, IN_PREDICT)
+        _backward_words(code, bounds[2], bounds[3], sets, NEW_LEARN, keep)
+        if _same_words(sets, NEW_PREDICT, IN_PREDICT) and _same_words(sets, NEW_LEARN, IN_LEARN):
+            break
+        sets[IN_PREDICT] = sets[NEW_PREDICT]
+        sets[IN_LEARN] = sets[NEW_LEARN]
+    _cross_words(sets, IN_PREDICT, NEW_PREDICT, IN_PREDICT)
+    _backward_words(code, bounds[0], bounds[1], sets, NEW_PREDICT, keep)
 
 
 @compiled
 def live_instructions(code, bounds, work, keep):
     """``keep[pc]`` = whether instruction ``pc`` of the encoded program is needed for its
-    predictions (see the module docstring); ``work``: scratch, bool [4, 3, A] with A at least the
-    largest memory bank size. Returns how many are kept."""
-    in_predict, in_learn, new_predict, new_learn = work[0], work[1], work[2], work[3]
-    in_predict[:] = False
-    in_learn[:] = False
-    while True:  # the live sets only grow, so this ends
-        for kind in range(3):
-            for address in range(in_predict.shape[1]):
-                new_learn[kind, address] = in_learn[kind, address] or in_predict[kind, address]
-        _cross(new_learn, new_predict)
-        new_predict[0, PREDICTION] = True
-        _backward(code, bounds[1], bounds[2], new_predict, keep)
-        _cross(in_predict, new_learn)
-        _backward(code, bounds[2], bounds[3], new_learn, keep)
-        if _same(new_predict, in_predict) and _same(new_learn, in_learn):
-            break
-        in_predict[:] = new_predict
-        in_learn[:] = new_learn
-    _cross(in_predict, new_predict)
-    _backward(code, bounds[0], bounds[1], new_predict, keep)
+    predictions (see the module docstring); ``work``: scratch from :func:`workspace`, for memory
+    banks of at least the program's addresses. Returns how many are kept."""
+    if work.shape[2] == 0:
+        _live_in_one_word(code, bounds, keep)
+    else:
+        _live_in_words(code, bounds, work, keep)
     loop_draws = False  # a live random op in predict or learn: every random op runs before one
     for pc in range(bounds[1], bounds[3]):
         loop_draws = loop_draws or (keep[pc] and RANDOM[code[pc, 0]])
@@ -112,9 +180,12 @@ def live_instructions(code, bounds, work, keep):
     return kept
 
 
-def workspace(addresses: int) -> np.ndarray:
-    """The scratch :func:`live_instructions` needs for memory banks of at most ``addresses``."""
-    return np.zeros((4, 3, max(int(addresses), 1)), dtype=np.bool_)
+@compiled
+def workspace(addresses):
+    """The scratch :func:`live_instructions` needs for memory banks of at most ``addresses``: none
+    (a [4, 3, 0] array) where one-word sets hold them, else four live sets of 64-address words per
+    kind (uint64 [4, 3, W])."""
+    return np.zeros((4, 3, 0 if addresses <= ONE_WORD else (addresses + 63) // 64), dtype=np.uint64)
 
 
 @compiled
