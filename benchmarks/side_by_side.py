@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import shlex
 import shutil
@@ -451,6 +452,8 @@ def solve(args: argparse.Namespace, reference: Path, demo: DemoFlags, zero: Path
 
     ref_med, ref_censored = med("reference")
     zero_med, zero_censored = med("zero")
+    interval = ratio_interval([row["zero"]["wall"] if row["zero"]["solved"] else args.timeout for row in rows],
+                              [row["reference"]["wall"] if row["reference"]["solved"] else args.timeout for row in rows])  # fmt: skip
     zero_secs = [row["zero"]["seconds"] for row in rows if row["zero"]["solved"] and row["zero"]["seconds"] is not None]
     ref_secs = [row["reference"]["search_done_seconds"] for row in rows if row["reference"]["solved"]]
     summary = {
@@ -460,6 +463,7 @@ def solve(args: argparse.Namespace, reference: Path, demo: DemoFlags, zero: Path
         "median_reference_wall": ref_med, "reference_median_is_lower_bound": ref_censored,
         "median_zero_wall": zero_med, "zero_median_is_lower_bound": zero_censored,
         "ratio_of_median_walls": zero_med / ref_med if ref_med else None,
+        "ratio_95_interval": interval,
         "median_zero_seconds_solved": statistics.median(zero_secs) if zero_secs else None,
         "median_reference_search_seconds_solved": statistics.median(ref_secs) if ref_secs else None,
     }  # fmt: skip
@@ -480,6 +484,9 @@ def solve(args: argparse.Namespace, reference: Path, demo: DemoFlags, zero: Path
           f"zero {'>=' * zero_censored}{zero_med:.1f} s; ratio of medians zero/reference "
           f"{fmt(summary['ratio_of_median_walls'], '.2f')} (unsolved runs count as the timeout"
           f"{'; a median is a lower bound, so the ratio is only a bound' * (ref_censored or zero_censored)})")  # fmt: skip
+    if interval:
+        print(f"95% interval of the ratio of medians (bootstrap over seeds, each engine's seeds resampled): "
+              f"{interval[0]:.2f}-{interval[1]:.2f}")  # fmt: skip
     print(f"medians over solved runs: zero's own search seconds {fmt(summary['median_zero_seconds_solved'], '.1f')}, "
           f"reference's time until its search ended {fmt(summary['median_reference_search_seconds_solved'], '.1f')}")  # fmt: skip
     print(
@@ -487,6 +494,19 @@ def solve(args: argparse.Namespace, reference: Path, demo: DemoFlags, zero: Path
         "(each experiment restarts from a fresh population)"
     )
     return {"mode": "solve", "seeds": rows, "summary": summary}
+
+
+def ratio_interval(zero_walls: list[float], reference_walls: list[float], resamples: int = 10_000) -> list[float] | None:
+    """A 95% percentile-bootstrap interval of median(zero) / median(reference). The two engines draw
+    unrelated random streams from a seed, so a seed pairs nothing: each side is resampled on its own
+    (fixed bootstrap seed, so a rerun prints the same interval). None below 3 seeds."""
+    if len(zero_walls) < 3:
+        return None
+    draw = random.Random(0)
+    ratios = sorted(statistics.median(draw.choices(zero_walls, k=len(zero_walls)))
+                    / statistics.median(draw.choices(reference_walls, k=len(reference_walls)))
+                    for _ in range(resamples))  # fmt: skip
+    return [ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]]
 
 
 # ---- command line --------------------------------------------------------------------------------

@@ -248,3 +248,26 @@ def test_bench_profile_accounts_for_every_stage(capsys):
     assert _positive_finite(loop["unprofiled_ns_per_individual"]) and loop["individuals"] > 0
     assert batch["batches"] >= 1 and batch["checkpoint_bytes"] > 0 and _positive_finite(batch["loop_ns_per_individual"])
     assert cli.main(["bench", "--experiments", "linear_regression"]) == 2  # only with --profile
+
+
+def _side_by_side():
+    """benchmarks/side_by_side.py as a module (benchmarks/ is scripts, not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "side_by_side.py"
+    spec = importlib.util.spec_from_file_location("side_by_side", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_side_by_side_interval_brackets_the_ratio_of_medians():
+    ratio_interval = _side_by_side().ratio_interval
+    zero, reference = [14.6, 50.3, 35.2, 5.3, 26.4], [66.9, 44.8, 46.3, 71.2, 49.0]
+    low, high = ratio_interval(zero, reference)
+    point = 26.4 / 49.0
+    assert low < point < high and 0.05 < low and high < 1.2
+    assert ratio_interval(zero, reference) == [low, high]  # its own fixed seed: a rerun prints the same
+    narrow = ratio_interval([20.0, 21.0, 22.0] * 5, [40.0, 41.0, 42.0] * 5)
+    assert 0.45 < narrow[0] < narrow[1] < 0.56  # tight data, tight interval
+    assert ratio_interval([1.0, 2.0], [3.0, 4.0]) is None
