@@ -14,10 +14,10 @@ Contracts
   ``num_valid`` validation examples; the prefix sizes, then per task ``t`` and its row of
   predictions (:func:`fold_row`, NaN where the run stopped early) are folded into one 64-bit hash
   with :func:`fold`. A prediction is truncated to its top 32 mantissa bits (the paper's
-  "truncated and hashed"), ``-0.0`` counts as ``0.0`` and every NaN as one NaN, so
-  rounding-level differences still hit. Programs computing the
-  same predictions on the prefix share a fingerprint (and may differ later: the cache is a
-  heuristic the paper measured to be worth it, not an identity).
+  "truncated and hashed"), ``-0.0`` counts as ``0.0`` and every NaN as one NaN, so rounding-level
+  differences still hit. Programs computing the same predictions on the prefix share a
+  fingerprint (and may differ later: the cache is a heuristic the paper measured to be worth it,
+  not an identity).
 - The cache is an exact LRU map of ``capacity`` fingerprints → fitness. An entry found
   ``forget_every`` times is dropped on that lookup, which then misses, so the program is
   re-evaluated and stored again (reference ``forget_every``).
