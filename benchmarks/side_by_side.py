@@ -278,47 +278,12 @@ def run_reference(binary: Path, demo: DemoFlags, core: int, seed: int, log_dir: 
 # ---- zero ----------------------------------------------------------------------------------------
 
 
-def windowed_experiment(source: Path, seconds: float, dest: Path) -> Path:
-    """A copy of ``source`` (same file name, so the same experiment name) whose ``stop`` block is
-    ``select_fitness: null`` (never stops by fitness) and ``max_seconds: seconds``; a relative
-    search_space path is made absolute. Text edit: the harness needs no YAML library."""
-    lines = source.read_text().splitlines()
-    out, i, found = [], 0, False
-    while i < len(lines):
-        line = lines[i]
-        if re.match(r"^stop:\s*(#.*)?$", line):
-            found, i = True, i + 1
-            block = []
-            while i < len(lines) and (lines[i].startswith((" ", "\t")) or not lines[i].strip()):
-                block.append(lines[i])
-                i += 1
-            kept = [b for b in block if re.match(r"^\s+max_individuals:", b)]
-            out += ["stop:", "  select_fitness: null", *kept, f"  max_seconds: {float(seconds)!r}"]
-            continue
-        if re.match(r"^stop:\s*\{", line):
-            found = True
-            m = re.search(r"max_individuals:\s*(\d+)", line)
-            extra = f", max_individuals: {m.group(1)}" if m else ""
-            out.append(f"stop: {{select_fitness: null{extra}, max_seconds: {float(seconds)!r}}}")
-            i += 1
-            continue
-        m = re.match(r"^search_space:\s*([^\s#]+\.ya?ml)(\s*#.*)?$", line)
-        if m and not Path(m.group(1)).is_absolute():
-            line = f"search_space: {(source.parent / m.group(1)).resolve()}"
-        out.append(line)
-        i += 1
-    if not found:
-        out += ["stop:", "  select_fitness: null", f"  max_seconds: {float(seconds)!r}"]
-    path = dest / source.name
-    path.write_text("\n".join(out) + "\n")
-    return path
-
-
 def run_zero(zero: Path, core: int, seed: int, log_dir: Path, name: str, timeout: float,
-             experiment: Path | None = None) -> dict:  # fmt: skip
+             experiment: Path | None = None, overrides: tuple[str, ...] = ()) -> dict:  # fmt: skip
+    """``zero run`` on one core; ``overrides``: experiment keys as ``KEY=VALUE`` (``zero run --set``)."""
     out_dir = log_dir / f"{name}.run"
     argv = [str(zero), "run", *([str(experiment)] if experiment else []), "--workers", "1", "--seed", str(seed),
-            "--json", "--out", str(out_dir)]  # fmt: skip
+            *[arg for override in overrides for arg in ("--set", override)], "--json", "--out", str(out_dir)]  # fmt: skip
     proc = Proc(argv, core, log_dir, name, cwd=log_dir)
     ended = proc.wait(timeout)
     rc = proc.popen.returncode
@@ -363,9 +328,7 @@ def fmt(x: float | None, spec: str = ".0f") -> str:
 
 
 def throughput(args: argparse.Namespace, reference: Path, demo: DemoFlags, zero: Path, log_dir: Path) -> dict:
-    exp_dir = log_dir / "experiment"
-    exp_dir.mkdir()
-    experiment = windowed_experiment(args.experiment, args.seconds, exp_dir)
+    window = ("stop.select_fitness=null", f"stop.max_seconds={float(args.seconds)!r}")  # never stops by fitness
     rows = []
     for r in range(args.rounds):
         seed = args.seed + r
@@ -379,7 +342,7 @@ def throughput(args: argparse.Namespace, reference: Path, demo: DemoFlags, zero:
                 )
             else:
                 got[who] = run_zero(zero, args.core, seed, log_dir, f"r{r + 1}-zero", args.seconds + args.zero_slack,
-                                    experiment)  # fmt: skip
+                                    args.experiment, window)  # fmt: skip
                 if got[who]["timed_out"]:
                     raise HarnessError(
                         f"zero run did not end within {args.seconds + args.zero_slack:g} s "
@@ -608,6 +571,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.experiment_given = args.experiment is not None
     if args.experiment is None:
         args.experiment = DEFAULT_EXPERIMENT
+    args.experiment = args.experiment.resolve()  # zero runs in the log folder
     return args
 
 
