@@ -81,6 +81,28 @@ def test_meta_inner_lr_choice_reads_only_search_tasks(digits, search_only, metho
     assert meta.choose_inner_lr(method, digits, settings, seed=3) == (best, scores)  # seeded
 
 
+@pytest.mark.parametrize("method", ["fomaml", "reptile"])
+def test_a_pilot_is_the_full_run_cut_short(digits, method):
+    """A pilot stops the full run's schedule early: its parameters are the full run's at that step.
+    Reptile's outer step anneals over the full run's length, so a pilot that compressed the schedule
+    would end elsewhere (and once rated a step size stable that drove the full run to chance)."""
+    settings = replace(small_meta(method), meta_steps=8, inner_lr=1.0)
+    at_step: dict[str, torch.Tensor] = {}
+
+    def capture(n, model, params):
+        if n == 3:
+            at_step.update({k: v.detach().clone() for k, v in params.items()})
+
+    meta.meta_train(method, digits, settings, seed=5, on_step=capture)
+    _, pilot, info = meta.meta_train(method, digits, settings, seed=5, stop_after=3)
+    assert info["tasks_drawn"] == 3 * settings.meta_batch
+    for k, v in pilot.items():
+        assert torch.equal(v.detach(), at_step[k]), k
+    _, short_schedule, _ = meta.meta_train(method, digits, replace(settings, meta_steps=3), seed=5)
+    if method == "reptile":  # the compressed schedule is a different run
+        assert any(not torch.equal(v.detach(), short_schedule[k].detach()) for k, v in pilot.items())
+
+
 def test_meta_run_chooses_before_the_final_tasks_exist(digits, monkeypatch):
     """The whole run up to scoring, with final tasks unreadable and scoring stubbed: the step-size
     choice and meta-training never touched them."""
@@ -99,9 +121,13 @@ def test_meta_run_chooses_before_the_final_tasks_exist(digits, monkeypatch):
 
     monkeypatch.setattr(meta, "score", fake_score)
     monkeypatch.setattr(Experiment, "tasks", tasks)
-    result = REGISTRY["maml"]().run(digits, device="cpu", seed=0, budget="ci", settings=small_meta("maml"))
-    assert scored == [result.settings["inner_lr"]] and scored[0] in (0.1, 1.0)
+    settings = replace(small_meta("maml"), meta_steps=small_meta("maml").pilot_steps)  # the run is its pilot
+    result = REGISTRY["maml"]().run(digits, device="cpu", seed=0, budget="ci", settings=settings)
+    chosen = result.settings["inner_lr"]
+    assert scored == [chosen] and chosen in (0.1, 1.0)
     assert {"choice_fitness_lr_0.1", "choice_fitness_lr_1"} <= set(result.metrics)
+    # the trained run scored on the pilots' tasks: here it is the chosen pilot, step for step
+    assert result.metrics["choice_fitness_trained"] == result.metrics[f"choice_fitness_lr_{chosen:g}"]
     assert "search-distribution tasks" in result.settings["inner_lr_chosen_on"]
 
 

@@ -234,13 +234,17 @@ MetaStepHook = Callable[[int, nn.Module, Params], None]
 
 
 def meta_train(method: str, experiment: Experiment, settings: MetaSettings, *, device: torch.device | str = "cpu",
-               seed: int = 0, dtype: torch.dtype = torch.float32,
-               on_step: MetaStepHook | None = None) -> tuple[nn.Module, Params, dict[str, float]]:
+               seed: int = 0, dtype: torch.dtype = torch.float32, on_step: MetaStepHook | None = None,
+               stop_after: int | None = None) -> tuple[nn.Module, Params, dict[str, float]]:
     """Meta-train ``method`` (maml, fomaml, reptile) on the experiment's search distribution with
     ``settings.inner_lr`` as given (the grid is :meth:`MetaBaseline.run`'s business). Returns the
     model, the meta-learned initial parameters and ``tasks_drawn`` (plus ``last_meta_loss`` for
     MAML/FOMAML). ``on_step(n, model, params)`` is called after each meta-step, ``n`` counting from 1;
-    it must not modify ``params``."""
+    it must not modify ``params``.
+
+    ``stop_after``: stop after that many meta-steps of the ``settings.meta_steps`` schedule, so the
+    result is exactly the full run's state at that step (Reptile's ε still anneals over
+    ``settings.meta_steps``). None runs the whole schedule."""
     dev = resolve_device(device)
     classification = _is_classification(experiment)
     model = make_mlp(experiment.feature_size, settings.hidden).to(dev)  # one input width: mixed sizes are an error
@@ -249,7 +253,8 @@ def meta_train(method: str, experiment: Experiment, settings: MetaSettings, *, d
     opt = torch.optim.Adam(params.values(), lr=settings.meta_lr) if method != "reptile" else None
     q = settings.query_points
     loss = torch.tensor(float("nan"))
-    for step in range(settings.meta_steps):
+    steps = settings.meta_steps if stop_after is None else min(stop_after, settings.meta_steps)
+    for step in range(steps):
         xs, ys, xq, yq = sampler.next_batch(settings.meta_batch)
         if q is not None:
             xq, yq = xq[:, :q], yq[:, :q]
@@ -266,7 +271,7 @@ def meta_train(method: str, experiment: Experiment, settings: MetaSettings, *, d
         if on_step is not None:
             on_step(step + 1, model, params)
     info = {"tasks_drawn": float(sampler.tasks_drawn)}
-    if method != "reptile" and settings.meta_steps:
+    if method != "reptile" and steps:
         info["last_meta_loss"] = float(loss)  # the last meta-batch's mean query loss
     return model, params, info
 
@@ -305,25 +310,41 @@ def choose_inner_lr(method: str, experiment: Experiment, settings: MetaSettings,
                     seed: int = 0, dtype: torch.dtype = torch.float32) -> tuple[float, dict[float, float]]:
     """The step size in ``settings.inner_lr_grid`` whose pilot scores best, and every candidate's score.
 
-    Each candidate gets a pilot run of ``settings.pilot_steps`` meta-steps with that step size (inner
-    loop and scoring). Every pilot uses the same ``seed``, so the same initial parameters and
-    batches. The pilot is scored by its mean fitness on :func:`choice_tasks`. Ties go to the smaller
-    step size. Only the experiment's search distribution is read (``task_spec("search")``, through
+    Each candidate's pilot is the first ``settings.pilot_steps`` meta-steps of the full run with
+    that step size (inner loop and scoring): the full run's schedule, cut short. A pilot that
+    compressed Reptile's ε schedule into its own few steps would end on small outer steps the real
+    run does not take for a long time, and so rate as stable a step size that drives the real run to
+    chance. Every pilot uses the same ``seed``, so the same initial parameters and batches. The pilot
+    is scored by its mean fitness on :func:`choice_tasks`. Ties go to the smaller step size. Only the experiment's search distribution is read (``task_spec("search")``, through
     the sampler and :func:`choice_tasks`), so the final tasks cannot influence the choice."""
     grid = tuple(sorted(settings.inner_lr_grid))
     if not grid or settings.pilot_steps < 1:
         raise ValueError(f"a choice needs a non-empty inner_lr_grid and pilot_steps >= 1, got {settings}")
+    score_on_choice_tasks = choice_scorer(experiment, seed, device=device, dtype=dtype)
+    scores: dict[float, float] = {}
+    for lr in grid:
+        full_run = replace(settings, inner_lr=lr)
+        model, params, _ = meta_train(method, experiment, full_run, device=device, seed=seed, dtype=dtype,
+                                      stop_after=settings.pilot_steps)
+        scores[lr] = score_on_choice_tasks(model, params, full_run)
+    best = grid[int(np.argmax([scores[lr] for lr in grid]))]  # first best: the smaller step size
+    return best, scores
+
+
+def choice_scorer(experiment: Experiment, seed: int, *, device: torch.device | str = "cpu",
+                  dtype: torch.dtype = torch.float32) -> Callable[[nn.Module, Params, MetaSettings], float]:
+    """A function giving an initialization's mean fitness on :func:`choice_tasks` after
+    ``settings.eval_steps`` inner steps at ``settings.inner_lr``: how pilots are compared, and how a
+    trained run is checked against its pilot without reading the final tasks."""
     validation = choice_tasks(experiment, seed)
     tt = to_torch(validation, device, dtype)
     max_err = experiment.config["max_abs_error"]
-    scores: dict[float, float] = {}
-    for lr in grid:
-        pilot = replace(settings, inner_lr=lr, meta_steps=settings.pilot_steps)
-        model, params, _ = meta_train(method, experiment, pilot, device=device, seed=seed, dtype=dtype)
-        pred = adapted_predictions(model, params, tt, pilot.eval_steps, lr)
-        scores[lr] = float(np.mean(fitness_per_task(pred, validation.y_valid, validation.classification, max_err)))
-    best = grid[int(np.argmax([scores[lr] for lr in grid]))]  # first best: the smaller step size
-    return best, scores
+
+    def mean_fitness(model: nn.Module, params: Params, settings: MetaSettings) -> float:
+        pred = adapted_predictions(model, params, tt, settings.eval_steps, settings.inner_lr)
+        return float(np.mean(fitness_per_task(pred, validation.y_valid, validation.classification, max_err)))
+
+    return mean_fitness
 
 
 def score(model: nn.Module, params: Params, experiment: Experiment, settings: MetaSettings, *,
@@ -392,6 +413,8 @@ class MetaBaseline:
 
             hook = None if probe is None else lambda n, model, params: probe.checkpoint(n, predictor(model, params))
             model, params, info = meta_train(self.name, experiment, settings, device=dev, seed=seed, on_step=hook)
+            if choice:  # the trained run on its pilot's tasks: a run that fell apart after its pilot shows here
+                info["choice_fitness_trained"] = choice_scorer(experiment, seed, device=dev)(model, params, settings)
             per_task, metrics = score(model, params, experiment, settings, device=dev)
             if probe is not None:
                 metrics.update(probe.figures(predictor(model, params)))
@@ -402,7 +425,7 @@ class MetaBaseline:
                     "query": ("validation split" if settings.query_points is None
                               else f"first {settings.query_points} points of the validation split"),
                     "inner_lr_chosen_on": (f"{CHOICE_TASKS} search-distribution tasks (own seeds), "
-                                           f"{settings.pilot_steps} pilot meta-steps per candidate") if choice
+                                           f"the first {settings.pilot_steps} meta-steps of each candidate's full run") if choice
                     else "given (settings overridden)" if override is not None
                     else "the published protocol (not chosen)"}  # fmt: skip
         if probe is not None:
