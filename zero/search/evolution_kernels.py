@@ -89,6 +89,12 @@ def memories(settings):
 
 
 @compiled
+def liveness_workspace(settings):
+    """The dead-code scratch (:func:`zero.interpreter.liveness_kernels.workspace`) for the space's banks."""
+    return workspace(max(settings.n_scalars, settings.n_vectors, settings.n_matrices))
+
+
+@compiled
 def fingerprint(code, data, bounds, mems, scratch, groups, settings):
     """The FEC key of a program: its predictions on every task's short prefix (see zero.search.fec).
     ``scratch``: per group, float64 [tasks, fec_train + fec_valid] traces and [tasks] per-task fitness."""
@@ -387,7 +393,7 @@ def evolve(state, cache, memo, space, groups, settings, n_individuals, profile):
     child_bounds = np.zeros(4, dtype=np.int64)
     live_code, live_data, live_bounds = np.zeros_like(child_code), np.zeros_like(child_data), np.zeros_like(child_bounds)
     keep = np.zeros(capacity, dtype=np.bool_)
-    work = workspace(max(settings.n_scalars, settings.n_vectors, settings.n_matrices))
+    work = liveness_workspace(settings)
     scratch = fingerprint_scratch(groups, settings)
     per_task = np.zeros(count_tasks(groups))
     found = np.zeros(1, dtype=np.bool_)
@@ -436,7 +442,7 @@ def make_children(state, memo, space, settings, n, kids, live, parents, slots, s
     batch must not straddle the population's filling (the caller ends it there)."""
     capacity = state.code.shape[1]
     keep = np.zeros(capacity, dtype=np.bool_)
-    work = workspace(max(settings.n_scalars, settings.n_vectors, settings.n_matrices))
+    work = liveness_workspace(settings)
     kid_code, kid_data, kid_bounds = kids
     live_code, live_data, live_bounds = live
     filled, next_slot = state.counters[FILLED], state.counters[NEXT_SLOT]
