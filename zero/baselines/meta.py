@@ -315,8 +315,9 @@ def choose_inner_lr(method: str, experiment: Experiment, settings: MetaSettings,
     compressed Reptile's ε schedule into its own few steps would end on small outer steps the real
     run does not take for a long time, and so rate as stable a step size that drives the real run to
     chance. Every pilot uses the same ``seed``, so the same initial parameters and batches. The pilot
-    is scored by its mean fitness on :func:`choice_tasks`. Ties go to the smaller step size. Only the experiment's search distribution is read (``task_spec("search")``, through
-    the sampler and :func:`choice_tasks`), so the final tasks cannot influence the choice."""
+    is scored by its mean fitness on :func:`choice_tasks`. Ties go to the smaller step size. Only the
+    experiment's search distribution is read (``task_spec("search")``, through the sampler and
+    :func:`choice_tasks`), so the final tasks cannot influence the choice."""
     grid = tuple(sorted(settings.inner_lr_grid))
     if not grid or settings.pilot_steps < 1:
         raise ValueError(f"a choice needs a non-empty inner_lr_grid and pilot_steps >= 1, got {settings}")
