@@ -137,7 +137,9 @@ SCHEMA = {
     "population": Field(int, 1000, "P: individuals alive (reference demo: 1000)", at_least(2)),
     "tournament": Field(int, 10, "T: tournament size (reference: 10)", at_least(1)),
     "prefer_shorter": Field(bool, False, "a tournament between equally fit programs goes to the one of fewer "
-                            "instructions (fitness first, size second); the reference takes the first drawn"),
+                            "instructions (fitness first, size second); the reference takes the first drawn. "
+                            "Meant for warm starts: from empty programs, where most tie, it can select for "
+                            "size alone (docs/results.md, digits_binary ablation)"),
     "mutation_probability": Field(float, 0.9, "U: chance a child is mutated (reference: 0.9)", _fraction),
     "mutations": Field(dict, dict(DEMO_MUTATIONS), "mutation types and their weights (zero.search.mutation.MUTATIONS)"),
     "fec": Field(dict, {}, "functional-equivalence cache"),
