@@ -28,10 +28,11 @@ independent streams: data, epoch orders, program-RNG seed. Hence the first k tas
 equal a k-task set, ``epochs`` does not change the data, and held-out tasks differ from search
 tasks with the same seed.
 
-Mixed feature sizes (:func:`make_mixed_tasks`, an experiment's ``feature_size: [2, 8, 32]``): the
-T tasks of a phase are split into one contiguous group per size, as even as can be (the first
-groups take the remainder), and task t is still drawn from ``SeedSequence([seed, t, ...])`` with t
-its index in the whole phase, so no two tasks share a stream. A :class:`MixedTaskSet` holds the
+Mixed feature sizes and families (:func:`make_mixed_tasks`, an experiment's ``feature_size: [2, 8,
+32]`` or a phase's ``family: [linear, teacher_nn]``): the T tasks of a phase are split into one
+contiguous group per (family, size), families outermost, as even as can be (the first groups take
+the remainder), and task t is still drawn from ``SeedSequence([seed, t, ...])`` with t its index in
+the whole phase, so no two tasks share a stream. A :class:`MixedTaskSet` holds the
 groups; everything that scores a program runs each group with the kernels of its size and reads
 the per-task fitness in phase order (:func:`groups_of`).
 """
@@ -221,9 +222,9 @@ def make_tasks(spec: TaskSpec, num_tasks: int, seed: int, *, held_out: bool = Fa
 
 @dataclass(frozen=True, eq=False)
 class MixedTaskSet:
-    """Tasks of several feature sizes: contiguous groups, each a :class:`TaskSet` of one size, in
-    phase order. It answers what a TaskSet answers except ``feature_size`` (there is none) and the
-    arrays (each group has its own)."""
+    """Tasks of several feature sizes or families: contiguous groups, each a :class:`TaskSet` of one
+    family and size, in phase order. It answers what a TaskSet answers except ``feature_size``
+    (there is none) and the arrays (each group has its own); ``spec`` is the first group's."""
 
     groups: tuple[TaskSet, ...]
 
@@ -309,19 +310,25 @@ def split_evenly(total: int, parts: int) -> list[int]:
 
 
 def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: int, seed: int, *,
-                     held_out: bool = False, source: str = "TaskSpec") -> Tasks:
-    """``num_tasks`` tasks of ``spec`` split into one group per feature size (module docstring);
-    one size gives a plain :class:`TaskSet` equal to :func:`make_tasks`'s."""
+                     families: Sequence[str] | None = None, held_out: bool = False,
+                     source: str = "TaskSpec") -> Tasks:
+    """``num_tasks`` tasks of ``spec`` split into one group per family and feature size (module
+    docstring): families in the order given (default: ``spec.family`` alone), each with every size
+    in order. One family and one size give a plain :class:`TaskSet` equal to :func:`make_tasks`'s."""
     sizes = [int(f) for f in feature_sizes]
+    names = [spec.family] if families is None else list(families)
     if not sizes:
         raise ConfigError(source, "feature_size", list(feature_sizes), "must name at least one size")
-    if len(sizes) > num_tasks:
-        raise ConfigError(source, "num_tasks", num_tasks, f"must be at least the number of feature sizes ({len(sizes)}): "
-                          "every size needs a task")
+    if not names:
+        raise ConfigError(source, "family", names, "must name at least one family")
+    kinds = [(name, size) for name in names for size in sizes]
+    if len(kinds) > num_tasks:
+        raise ConfigError(source, "num_tasks", num_tasks, f"must be at least the number of families x feature sizes "
+                          f"({len(kinds)}): every group needs a task")
     groups, first = [], 0
-    for size, count in zip(sizes, split_evenly(num_tasks, len(sizes))):
-        groups.append(make_tasks(dataclasses.replace(spec, feature_size=size), count, seed, held_out=held_out,
-                                 source=source, first=first))
+    for (name, size), count in zip(kinds, split_evenly(num_tasks, len(kinds))):
+        groups.append(make_tasks(dataclasses.replace(spec, family=name, feature_size=size), count, seed,
+                                 held_out=held_out, source=source, first=first))
         first += count
     return groups[0] if len(groups) == 1 else MixedTaskSet(tuple(groups))
 

@@ -89,7 +89,10 @@ def final_tasks(experiment: Experiment) -> dict:
     """What an experiment's final tasks are (family, F, parameters, count, sizes, seed): two results
     are comparable only where these are equal."""
     c = experiment.config
-    return {"family": c["family"], "feature_size": c["feature_size"], "params": c["params"], **c["final"]}
+    families = experiment.families("final")
+    final = {k: v for k, v in c["final"].items() if k != "family"}
+    return {"family": families[0] if len(families) == 1 else list(families), "feature_size": c["feature_size"],
+            "params": c["params"], **final}
 
 
 def has_result(directory: str | Path) -> bool:

@@ -34,7 +34,7 @@ from zero.schema import Field, at_least, in_range, one_of, read_yaml, validate
 from zero.search import fec
 from zero.search.mutation import DEMO_MUTATIONS, Mutator
 from zero.store import RunDir
-from zero.tasks import Tasks, TaskSpec, groups_of, make_mixed_tasks
+from zero.tasks import FAMILIES, Tasks, TaskSpec, groups_of, make_mixed_tasks
 
 # The shipped experiments: zero/_experiments in an installed wheel (pyproject.toml puts them there),
 # else the checkout's top-level experiments/.
@@ -54,6 +54,21 @@ def _feature_sizes(v: Any) -> str | None:
     if len(set(sizes)) != len(sizes):
         return "must not repeat a size"
     return None
+
+
+def _phase_families(v: Any) -> str | None:
+    if v is None:
+        return None
+    names = v if isinstance(v, list) else [v]
+    if not names or any(not isinstance(n, str) for n in names):
+        return "must be a family name, a non-empty list of them, or null"
+    if len(set(names)) != len(names):
+        return "must not repeat a family"
+    return None
+
+
+def _kind(classification: bool) -> str:
+    return "classification" if classification else "regression"
 
 
 def _fraction(v: Any) -> str | None:
@@ -79,6 +94,10 @@ PHASE = {
     "epochs": Field(int, doc="passes over the training examples", check=at_least(1)),
     "seed": Field(int, doc="seed of the task data; fixed per phase so every run sees the same tasks", check=at_least(0)),
     "held_out": Field(bool, False, "draw from the held-out class pairs / held-out seed stream"),
+    "family": Field((str, list, type(None)), None, "this phase's task family, or a list of families that split its "
+                    "tasks into one group each (first family first, every feature size within each), e.g. search "
+                    "tasks that mix `linear` into `teacher_nn`; null: the experiment's `family`. The experiment's "
+                    "`params` go to every family named", _phase_families),
 }
 FEC = {
     "enabled": Field(bool, True, "skip evaluating programs whose fingerprint was seen (paper §3.2)"),
@@ -200,12 +219,25 @@ class Experiment:
                               "from the population before it")  # fmt: skip
         mutator = Mutator.from_config(space, cfg["mutations"], source)
         experiment = Experiment(name or Path(source).stem, source, cfg, space, mutator)
+        classification = FAMILIES[cfg["family"]].classification if cfg["family"] in FAMILIES else None
         for phase in ("search", "select", "final"):
-            for size in experiment.feature_sizes:
-                dataclasses.replace(experiment.task_spec(phase), feature_size=size).validate(f"{source} ({phase})")
-            if cfg[phase]["num_tasks"] < len(experiment.feature_sizes):
+            families = experiment.families(phase)
+            key, value = (f"{phase}.family", cfg[phase]["family"]) if cfg[phase]["family"] is not None else ("family", cfg["family"])
+            for family in families:
+                if family not in FAMILIES:
+                    raise ConfigError(source, key, value, f"unknown task family {family!r}; known: {sorted(FAMILIES)}")
+                if classification is not None and FAMILIES[family].classification != classification:
+                    raise ConfigError(source, key, value,
+                                      f"{family!r} is {_kind(not classification)}, the experiment's family "
+                                      f"{cfg['family']!r} {_kind(classification)}: a program is scored one way")
+                for size in experiment.feature_sizes:
+                    spec = dataclasses.replace(experiment.task_spec(phase), family=family, feature_size=size)
+                    spec.validate(f"{source} ({phase})")
+            groups = len(families) * len(experiment.feature_sizes)
+            if cfg[phase]["num_tasks"] < groups:
                 raise ConfigError(source, f"{phase}.num_tasks", cfg[phase]["num_tasks"],
-                                  f"must be at least the number of feature sizes ({len(experiment.feature_sizes)})")
+                                  f"must be at least the number of families x feature sizes ({groups}): "
+                                  "every group needs a task")
         experiment.initial_program()  # a hand-written start that does not fit fails now
         return experiment
 
@@ -292,17 +324,24 @@ class Experiment:
                               "this needs one feature size; this experiment mixes several")
         return self.feature_sizes[0]
 
+    def families(self, phase: str) -> tuple[str, ...]:
+        """The task families of ``phase``, in group order: its own ``family`` key, else the experiment's."""
+        own = self.config[phase]["family"]
+        return (self.config["family"],) if own is None else tuple(own) if isinstance(own, list) else (own,)
+
     def task_spec(self, phase: str) -> TaskSpec:
-        """The spec of ``phase``'s tasks (for mixed sizes, of its first group: replace ``feature_size``)."""
+        """The spec of ``phase``'s tasks in the experiment's ``family`` and first feature size (a
+        baseline tunes on it: the family the select and final tasks are usually of). A phase of
+        several groups replaces ``family`` and ``feature_size`` per group (:meth:`tasks`)."""
         c, p = self.config, self.config[phase]
         return TaskSpec(c["family"], self.feature_sizes[0], p["num_train"], p["num_valid"], p["num_test"], p["epochs"], c["params"])
 
     def tasks(self, phase: str) -> Tasks:
         """The tasks of ``phase`` (search, select or final), generated from its fixed seed: a
-        TaskSet, or a MixedTaskSet when the experiment has several feature sizes."""
+        TaskSet, or a MixedTaskSet when the phase has several feature sizes or families."""
         p = self.config[phase]
-        return make_mixed_tasks(self.task_spec(phase), self.feature_sizes, p["num_tasks"], p["seed"], held_out=p["held_out"],
-                                source=f"{self.source} ({phase})")
+        return make_mixed_tasks(self.task_spec(phase), self.feature_sizes, p["num_tasks"], p["seed"],
+                                families=self.families(phase), held_out=p["held_out"], source=f"{self.source} ({phase})")
 
     def evaluate(self, program: Program, tasks: Tasks):
         """``program`` scored on ``tasks`` the way this experiment scores (its ``combine``,
