@@ -183,12 +183,15 @@ class Family:
 
 
 def make_tasks(spec: TaskSpec, num_tasks: int, seed: int, *, held_out: bool = False,
-               source: str = "TaskSpec", first: int = 0) -> TaskSet:
+               source: str = "TaskSpec", first: int = 0, draw: int = 0) -> TaskSet:
     """Build ``num_tasks`` tasks of ``spec`` from ``seed`` (see the module docstring's contract).
 
     ``held_out=True`` selects the final-evaluation tasks: the held-out class pairs for the binary
     families, and an independent seed stream for every family. ``first``: the index of the first
-    task in its phase (a group of a mixed phase starts after the groups before it).
+    task in its phase (a group of a mixed phase starts after the groups before it). ``draw``: which
+    set of the same spec and seed, for search tasks renewed during a run (an experiment's
+    ``renew_search_tasks``); draw k > 0 adds k to every task's seed entropy, so its tasks are
+    independent of draw 0's and of every other phase's, and draw 0 is the set there always was.
     """
     params = spec.validate(source)
     _check_int(source, "num_tasks", num_tasks, minimum=1)
@@ -203,7 +206,7 @@ def make_tasks(spec: TaskSpec, num_tasks: int, seed: int, *, held_out: bool = Fa
     descriptions = []
     family_key = zlib.crc32(spec.family.encode())
     for row, t in enumerate(range(first, first + T)):
-        ss = np.random.SeedSequence([int(seed), t, family_key, int(bool(held_out))])
+        ss = np.random.SeedSequence([int(seed), t, family_key, int(bool(held_out))] + ([int(draw)] if draw else []))
         data_ss, order_ss, prog_ss = ss.spawn(3)
         x, y, desc = fam.sample(spec, params, np.random.default_rng(data_ss), bool(held_out),
                                 int(seed), t)
@@ -311,10 +314,10 @@ def split_evenly(total: int, parts: int) -> list[int]:
 
 def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: int, seed: int, *,
                      families: Sequence[str] | None = None, held_out: bool = False,
-                     source: str = "TaskSpec") -> Tasks:
+                     source: str = "TaskSpec", draw: int = 0) -> Tasks:
     """``num_tasks`` tasks of ``spec`` split into one group per family and feature size (module
     docstring): families in the order given (default: ``spec.family`` alone), each with every size
-    in order. One family and one size give a plain :class:`TaskSet` equal to :func:`make_tasks`'s."""
+    in order; ``draw`` as in :func:`make_tasks`. One family and one size give a plain :class:`TaskSet` equal to :func:`make_tasks`'s."""
     sizes = [int(f) for f in feature_sizes]
     names = [spec.family] if families is None else list(families)
     if not sizes:
@@ -328,7 +331,7 @@ def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: in
     groups, first = [], 0
     for (name, size), count in zip(kinds, split_evenly(num_tasks, len(kinds))):
         groups.append(make_tasks(dataclasses.replace(spec, family=name, feature_size=size), count, seed,
-                                 held_out=held_out, source=source, first=first))
+                                 held_out=held_out, source=source, first=first, draw=draw))
         first += count
     return groups[0] if len(groups) == 1 else MixedTaskSet(tuple(groups))
 

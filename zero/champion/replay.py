@@ -66,10 +66,14 @@ def _one(champion: Champion, exp: Experiment, phase: str, label: str, num_tasks:
         overrides["feature_size"], changed = feature_size, True
     if overrides:
         exp = exp.with_overrides(**overrides)
-    task_set = exp.tasks(phase)
+    # a run that renews its search tasks records which draw its champion was scored on
+    draw = int(champion.record.get("search_draw", 0)) if phase == "search" and own and not changed else 0
+    task_set = exp.tasks(phase, draw=draw)
     cfg = exp.config
     result = exp.evaluate(champion.program, task_set)
     recorded = champion.recorded.get(phase) if own and not changed else None
+    if draw:
+        label += f" (renewed draw {draw})"
     if changed:
         label += f" ({task_set.num_tasks} tasks, seed {cfg[phase]['seed']}, F={','.join(map(str, exp.feature_sizes))})"
     return Replay(label, cfg["family"], cfg["feature_size"], result.fitness, result.per_task, task_set.descriptions, recorded)

@@ -39,14 +39,18 @@ class Candidate:
     evolution_fitness: float  # the fitness evolution ranked it by
     island: int = 0
     island_individuals: int = 0  # its island's count when it was found (a batch end)
+    search_draw: int | None = None  # which draw of renewed search tasks search_fitness is on (renew_search_tasks)
 
     def to_record(self) -> dict[str, Any]:
-        return {
+        record = {
             "individuals": self.individuals, "seconds": round(self.seconds, 3),
             "island": self.island, "island_individuals": self.island_individuals,
             "search_fitness": self.search_fitness, "select_fitness": self.select_fitness,
             "evolution_fitness": self.evolution_fitness, "program": self.program.to_dict(),
         }  # fmt: skip
+        if self.search_draw is not None:  # only runs that renew their search tasks record it
+            record["search_draw"] = self.search_draw
+        return record
 
     @staticmethod
     def from_record(record: dict[str, Any], source: str) -> Candidate:
@@ -54,7 +58,7 @@ class Candidate:
         program = Program.from_dict(record["program"], source)
         return Candidate(program, record["search_fitness"], record["select_fitness"], record["individuals"],
                          record["seconds"], record["evolution_fitness"], record.get("island", 0),
-                         record.get("island_individuals", record["individuals"]))  # fmt: skip
+                         record.get("island_individuals", record["individuals"]), record.get("search_draw"))  # fmt: skip
 
     def beats(self, other: Candidate | None) -> bool:
         """The champion order: higher select fitness, then found at a smaller island count, then

@@ -189,7 +189,7 @@ class Evolution:
             bool(self.tasks.classification), memory.scalars, memory.vectors, memory.matrices,
             np.array([experiment.max_work(f) for f in sizes], np.float64), np.stack([work_table(f) for f in sizes]),
         )  # fmt: skip
-        self.search_tasks = tuple(SearchTasks(t.x_train, t.y_train, t.x_valid, t.y_valid, t.orders, t.rng_seeds) for t in groups)
+        self.use_tasks(self.tasks)
         P, L = cfg["population"], program_capacity(experiment.space)
         template = _buffers(experiment.initial_program(), L)
         try:
@@ -206,6 +206,37 @@ class Evolution:
         )  # fmt: skip
         self.cache = fec_.new_cache(fec["capacity"], fec["forget_every"])
         self.memo = new_memo(P, L)
+
+    def use_tasks(self, tasks: Tasks) -> None:
+        """Score children on ``tasks`` from now on (same feature sizes, families and counts as the
+        tasks the loop was compiled for). The population, the FEC and the fingerprint memo are left
+        as they are: for a restore, whose snapshot was taken on these tasks."""
+        if tuple(g.feature_size for g in groups_of(tasks)) != tuple(g.feature_size for g in groups_of(self.tasks)):
+            raise ValueError("new search tasks must have the feature sizes the search loop was compiled for")
+        self.tasks = tasks
+        self.search_tasks = tuple(SearchTasks(t.x_train, t.y_train, t.x_valid, t.y_valid, t.orders, t.rng_seeds)
+                                  for t in groups_of(tasks))  # fmt: skip
+
+    def renew_tasks(self, tasks: Tasks) -> None:
+        """Move the population to fresh search tasks (``renew_search_tasks``): every individual is
+        re-scored on ``tasks`` (by :meth:`Experiment.evaluate`, the loop's own rules), the
+        experiment's best becomes the best of those scores, and the FEC and the fingerprint memo,
+        whose keys and fitness belong to the old tasks, start empty (the FEC keeps its lookup and
+        hit counts, so the hit rate a run reports stays the whole run's)."""
+        self.use_tasks(tasks)
+        s, P = self.state, self.settings.population
+        old = self.cache
+        self.cache = fec_.new_cache(old.keys.shape[0], int(self.experiment.config["fec"]["forget_every"]))
+        for counter in (fec_.LOOKUPS, fec_.HITS):
+            self.cache.meta[counter] = old.meta[counter]
+        self.memo = new_memo(P, s.code.shape[1])
+        filled = int(s.counters[_K.FILLED])
+        s.figures[_K.BEST_FITNESS] = -np.inf
+        for slot in range(filled):
+            s.fitness[slot] = self.experiment.evaluate(self.program(slot), tasks).fitness
+            if s.fitness[slot] > s.figures[_K.BEST_FITNESS]:
+                s.figures[_K.BEST_FITNESS] = s.fitness[slot]
+                s.best_code[:], s.best_data[:], s.best_bounds[:] = s.code[slot], s.data[slot], s.bounds[slot]
 
     # ---- advancing
 

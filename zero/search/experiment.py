@@ -163,6 +163,11 @@ SCHEMA = {
     "mutations": Field(dict, dict(DEMO_MUTATIONS), "mutation types and their weights (zero.search.mutation.MUTATIONS)"),
     "fec": Field(dict, {}, "functional-equivalence cache"),
     "hurdles": Field(dict, {}, "progressive dynamic hurdles"),
+    "renew_search_tasks": Field(int, 0, "individuals per island between fresh draws of the search tasks (same "
+                                "spec and seed, draw k = individuals // this; a multiple of report_every); at each "
+                                "the FEC is emptied and the population re-scored on the new tasks, so that programs "
+                                "fitted to particular tasks lose their edge. 0: the same tasks all run (the "
+                                "reference). Not in the reference", at_least(0)),
     "restart_every": Field(int, 1_000_000, "individuals per experiment before a fresh population "
                            "(the reference restarts too); 0 = never", at_least(0)),
     "stop": Field(dict, {}, "when the run ends"),
@@ -213,6 +218,13 @@ class Experiment:
         if islands["migrate_every"] % cfg["report_every"]:
             raise ConfigError(source, "islands.migrate_every", islands["migrate_every"],
                               f"must be a multiple of report_every ({cfg['report_every']}): islands meet at batch ends")
+        renew = cfg["renew_search_tasks"]
+        if renew and renew % cfg["report_every"]:
+            raise ConfigError(source, "renew_search_tasks", renew,
+                              f"must be 0 or a multiple of report_every ({cfg['report_every']}): tasks change at batch ends")
+        if renew and (cfg["device"] != "cpu" or cfg["batch_size"] is not None):
+            raise ConfigError(source, "renew_search_tasks", renew, "renewed search tasks need the sequential cpu loop "
+                              "(device: cpu, batch_size: null)")
         if cfg["batch_size"] is not None and cfg["batch_size"] > cfg["population"]:
             raise ConfigError(source, "batch_size", cfg["batch_size"],
                               f"must be at most the population ({cfg['population']}): a batch's parents all come "
@@ -336,12 +348,21 @@ class Experiment:
         c, p = self.config, self.config[phase]
         return TaskSpec(c["family"], self.feature_sizes[0], p["num_train"], p["num_valid"], p["num_test"], p["epochs"], c["params"])
 
-    def tasks(self, phase: str) -> Tasks:
+    def tasks(self, phase: str, draw: int = 0) -> Tasks:
         """The tasks of ``phase`` (search, select or final), generated from its fixed seed: a
-        TaskSet, or a MixedTaskSet when the phase has several feature sizes or families."""
+        TaskSet, or a MixedTaskSet when the phase has several feature sizes or families. ``draw``:
+        which set of renewed search tasks (:meth:`search_draw`); 0, the set of a run that renews
+        none."""
         p = self.config[phase]
         return make_mixed_tasks(self.task_spec(phase), self.feature_sizes, p["num_tasks"], p["seed"],
-                                families=self.families(phase), held_out=p["held_out"], source=f"{self.source} ({phase})")
+                                families=self.families(phase), held_out=p["held_out"], source=f"{self.source} ({phase})",
+                                draw=draw)
+
+    def search_draw(self, individuals: int) -> int:
+        """Which draw of the search tasks an island scores on once it has evaluated ``individuals``
+        (``renew_search_tasks``: a new draw at each multiple, taken at that batch end)."""
+        renew = self.config["renew_search_tasks"]
+        return individuals // renew if renew else 0
 
     def evaluate(self, program: Program, tasks: Tasks):
         """``program`` scored on ``tasks`` the way this experiment scores (its ``combine``,

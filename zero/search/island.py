@@ -19,6 +19,13 @@ children do) or, with ``replace: worst``, the least fit; they keep their fitness
 on the same search tasks) and are not counted as individuals nor offered as candidates, since their
 own island already offered them.
 
+Renewed search tasks (``renew_search_tasks: N``, not in the reference): at every batch end that is a
+multiple of N, after its candidate and before its migrants, an island moves to the next draw of the
+search tasks (``Experiment.tasks("search", draw=individuals // N)``): its population is re-scored
+on them and its FEC emptied (:meth:`Evolution.renew_tasks`), so migrants leave with fitness on the
+new draw, and the next improvement is a candidate again. Every island is on the same draw at the
+same count; a snapshot is taken on the draw its count implies, which :meth:`Island.restore` takes up.
+
 Determinism: an island's state depends only on its seed, its batch ends and the migrants it takes
 in, never on timing; so a run gives the same champion however its islands are scheduled, and an
 island rebuilt from a snapshot and replayed produces the same batches again (this is how a lost
@@ -85,6 +92,7 @@ class Island:
         self.evolution = evolution_for(experiment, island_seed(experiment.seed, index), search_tasks)
         self.select_tasks = select_tasks if select_tasks is not None else experiment.tasks("select")
         self.candidate_fitness = -np.inf  # evolution fitness of the current experiment's last candidate
+        self.draw = 0  # which draw of the search tasks it scores on (renew_search_tasks)
 
     @property
     def individuals(self) -> int:
@@ -135,6 +143,11 @@ class Island:
             if candidate is not None:
                 candidates.append(candidate)
                 self.candidate_fitness = candidate["evolution_fitness"]
+        renew = self.experiment.search_draw(evo.individuals) != self.draw
+        if renew:  # fresh search tasks from the next batch on; the best must beat the old one's record anew
+            self.draw = self.experiment.search_draw(evo.individuals)
+            evo.renew_tasks(self.experiment.tasks("search", draw=self.draw))
+            self.candidate_fitness = -np.inf
         fitness = evo.population_fitness()
         batch = Batch(
             self.index, evo.individuals, seconds, evo.best_fitness, float(fitness.mean()) if fitness.size else None,
@@ -156,11 +169,14 @@ class Island:
         if not evo.best_fitness > self.candidate_fitness:
             return None
         program = evo.best_program()
-        return {
+        record = {
             "island": self.index, "island_individuals": evo.individuals,
             "search_fitness": self.score(program, evo.tasks), "select_fitness": self.score(program, self.select_tasks),
             "evolution_fitness": evo.best_fitness, "program": program.to_dict(),
         }  # fmt: skip
+        if self.experiment.config["renew_search_tasks"]:
+            record["search_draw"] = self.draw  # the search tasks it was scored on: Experiment.tasks("search", draw=...)
+        return record
 
     def score(self, program: Program, tasks: Tasks) -> float:
         return self.experiment.evaluate(program, tasks).fitness
@@ -181,3 +197,7 @@ class Island:
             raise ZeroError(f"{source}: checkpoint array island.candidate_fitness is missing or malformed")
         self.evolution.load_arrays({k: v for k, v in arrays.items() if not k.startswith("island.")}, source)
         self.candidate_fitness = float(candidate[0])
+        draw = self.experiment.search_draw(self.evolution.individuals)
+        if draw != self.draw:  # the snapshot was taken on that draw (renewal happens at a batch end, before it)
+            self.draw = draw
+            self.evolution.use_tasks(self.experiment.tasks("search", draw=draw))
