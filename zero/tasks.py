@@ -190,7 +190,7 @@ def make_tasks(spec: TaskSpec, num_tasks: int, seed: int, *, held_out: bool = Fa
     families, and an independent seed stream for every family. ``first``: the index of the first
     task in its phase (a group of a mixed phase starts after the groups before it). ``draw``: which
     set of the same spec and seed, for search tasks renewed during a run (an experiment's
-    ``renew_search_tasks``); draw k > 0 adds k to every task's seed entropy, so its tasks are
+    ``renew_search_tasks``): draw k > 0 appends k to every task's seed entropy, so its tasks are
     independent of draw 0's and of every other phase's, and draw 0 is the set there always was.
     """
     params = spec.validate(source)
@@ -317,7 +317,8 @@ def make_mixed_tasks(spec: TaskSpec, feature_sizes: Sequence[int], num_tasks: in
                      source: str = "TaskSpec", draw: int = 0) -> Tasks:
     """``num_tasks`` tasks of ``spec`` split into one group per family and feature size (module
     docstring): families in the order given (default: ``spec.family`` alone), each with every size
-    in order; ``draw`` as in :func:`make_tasks`. One family and one size give a plain :class:`TaskSet` equal to :func:`make_tasks`'s."""
+    in order; ``draw`` as in :func:`make_tasks`. One family and one size give a plain
+    :class:`TaskSet` equal to :func:`make_tasks`'s."""
     sizes = [int(f) for f in feature_sizes]
     names = [spec.family] if families is None else list(families)
     if not sizes:
