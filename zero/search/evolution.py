@@ -225,10 +225,7 @@ class Evolution:
         hit counts, so the hit rate a run reports stays the whole run's)."""
         self.use_tasks(tasks)
         s, P = self.state, self.settings.population
-        old = self.cache
-        self.cache = fec_.new_cache(old.keys.shape[0], int(self.experiment.config["fec"]["forget_every"]))
-        for counter in (fec_.LOOKUPS, fec_.HITS):
-            self.cache.meta[counter] = old.meta[counter]
+        self.cache = fec_.emptied(self.cache)
         self.memo = new_memo(P, s.code.shape[1])
         filled = int(s.counters[_K.FILLED])
         s.figures[_K.BEST_FITNESS] = -np.inf

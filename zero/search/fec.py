@@ -79,6 +79,15 @@ def new_cache(capacity: int, forget_every: int) -> FecArrays:
     )  # fmt: skip
 
 
+def emptied(cache: FecArrays) -> FecArrays:
+    """A cache of the same capacity and ``forget_every`` with no entries, keeping ``cache``'s
+    lookup and hit counts (for search tasks that changed: the old keys no longer apply, the run's
+    statistics do)."""
+    fresh = new_cache(cache.keys.shape[0], int(cache.meta[FORGET_EVERY]))
+    fresh.meta[LOOKUPS], fresh.meta[HITS] = cache.meta[LOOKUPS], cache.meta[HITS]
+    return fresh
+
+
 def hit_rate(cache: FecArrays) -> float:
     """Share of lookups answered from the cache (0 when none was made)."""
     lookups = int(cache.meta[LOOKUPS])

@@ -143,10 +143,10 @@ class Island:
             if candidate is not None:
                 candidates.append(candidate)
                 self.candidate_fitness = candidate["evolution_fitness"]
-        renew = self.experiment.search_draw(evo.individuals) != self.draw
-        if renew:  # fresh search tasks from the next batch on; the best must beat the old one's record anew
-            self.draw = self.experiment.search_draw(evo.individuals)
-            evo.renew_tasks(self.experiment.tasks("search", draw=self.draw))
+        draw = self.experiment.search_draw(evo.individuals)
+        if draw != self.draw:  # fresh search tasks from the next batch on; the best must beat the old one's record anew
+            self.draw = draw
+            evo.renew_tasks(self.experiment.tasks("search", draw=draw))
             self.candidate_fitness = -np.inf
         fitness = evo.population_fitness()
         batch = Batch(
