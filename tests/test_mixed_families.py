@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from configs import SMALL, derived
+
 from zero.baselines.base import final_tasks
 from zero.errors import ConfigError
 from zero.search.driver import run
