@@ -51,8 +51,10 @@ experiment's defaults (``report_every``, ``checkpoint_seconds``, ``islands.migra
 
 - messages/s = N x calls/s per island (each island on a core of its own); a Ray call carries whole
   batches for about ``RayIslands.call_seconds(N)`` (1 s, or N/250 s beyond 250 islands) and ends
-  early at a migration count, so an island makes rate / max(report_every, min(migrate_every,
-  rate x call_seconds)) calls per second;
+  early at a migration count whose migrants are not in yet: with ``islands.migration_lag`` L
+  (``--migration-lag``) about every max(1, L) rounds when the islands keep in step, so an island
+  makes rate / max(report_every, min(max(1, L) x migrate_every, rate x call_seconds)) calls per
+  second (the simulation measures what the schedule really gives);
 - driver CPU per message = own(N) + ray(N), each ``a + c*N`` fitted over the counts measured (own:
   the simulation's if run, else the Ray runs'; ray: the Ray runs', else ``--ray-ms-per-message``,
   a figure a Ray run printed). The driver's work per message no longer walks the islands in
@@ -63,7 +65,8 @@ experiment's defaults (``report_every``, ``checkpoint_seconds``, ``islands.migra
   (``np.savez``, sha256, fsync): the seconds the driver's thread spends writing parts per
   checkpoint period, one part as each island comes back; above the period the disk cannot keep up;
 - driver memory = m0 + N x (its memory per island measured, less migrants, + the migrants it holds
-  per island: one round per ``migrate_every`` individuals over a checkpoint period, plus two).
+  per island: one round per ``migrate_every`` individuals over a checkpoint period, plus the lag's
+  rounds, plus two).
 
 Limits (the first one crossed is what breaks first): driver CPU above one core (its loop is one
 Python thread), a commit above 10 s, driver memory above this machine's (``--memory-limit-gb``), a
@@ -103,6 +106,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,6 +240,7 @@ def overrides(opts: argparse.Namespace, n: int) -> dict:
         "islands.count": n,
         "report_every": opts.report_every,
         "islands.migrate_every": opts.migrate_every,
+        "islands.migration_lag": opts.migration_lag,
         "stop.select_fitness": None,
         "stop.max_seconds": float(opts.seconds),
         "stop.max_individuals": 10**12,
@@ -326,6 +331,7 @@ def build_template(exp, rate_seconds: float, seed: int) -> Template:
         "report_every": cfg["report_every"],
         "checkpoint_seconds": cfg["checkpoint_seconds"],
         "migrate_every": cfg["islands"]["migrate_every"],
+        "migration_lag": cfg["islands"]["migration_lag"],
     }
     return Template(full, migrants, candidate, figures, info)
 
@@ -363,11 +369,13 @@ class SimulatedIslands:
     - ``submit`` queues the request; ``wait`` takes the oldest one (so the islands come back in
       turn, as equal islands on equal cores would), advances that island by whole batches of
       ``report_every`` as a Ray island does (:meth:`Island.advance` with the Ray pool's
-      ``call_seconds``: batches until that much simulated compute, a migration count or its
-      budget) and returns one :class:`Batch` for the call: the template island's
-      figures, a compute time of ``report_every`` / ``rate`` s, one real candidate record every
-      ``candidate_every`` batches (the island's fields set), the template's migrants at multiples of
-      ``migrate_every`` (as a real island; its successor waits for them);
+      ``call_seconds``: batches until that much simulated compute, a migration count whose
+      migrants it was not given (``immigrants_due``, the experiment's rule: with
+      ``islands.migration_lag`` a call runs on past counts whose round it holds) or its budget) and
+      returns one :class:`Batch` for the call: the template island's figures, a compute time of
+      ``report_every`` / ``rate`` s, one real candidate record every ``candidate_every`` batches
+      (the island's fields set), the template's migrants at multiples of ``migrate_every`` (as a
+      real island; its successor waits for them);
     - ``snapshot`` returns the template's snapshot (a shallow copy: the driver only writes it) and
       remembers the island's count, so that ``rebuild`` puts it back there as a real island would;
     - ``candidate`` returns None (only :meth:`Run.finish` asks, and this benchmark does not finish).
@@ -378,13 +386,14 @@ class SimulatedIslands:
     min_batch_seconds = 0.0  # no call overhead to warn about
 
     def __init__(self, count: int, template: Template, report_every: int, migrate_every: int,
-                 candidate_every: int, rate: float, call_seconds: float):  # fmt: skip
+                 candidate_every: int, rate: float, call_seconds: float,
+                 immigrants_due: Callable[[int], int | None]):  # fmt: skip
         from zero.search.island import Batch
 
         self._batch = Batch
         self.count, self.template = count, template
         self.report_every, self.migrate_every, self.candidate_every = report_every, migrate_every, candidate_every
-        self.rate, self.call_seconds = rate, call_seconds
+        self.rate, self.call_seconds, self.immigrants_due = rate, call_seconds, immigrants_due
         self.counts = [0] * count
         self._snapshot_counts = [0] * count
         self._queue: deque = deque()
@@ -400,22 +409,26 @@ class SimulatedIslands:
     def wait(self):
         island, budget, immigrants = self._queue.popleft()  # empty: the driver waited with nothing in flight (a bug)
         start = end = self.counts[island]
-        candidates = []
+        candidates, sent, taken = [], {}, 0
         while True:  # whole batches, as Island.advance groups them
+            due = self.immigrants_due(end)
+            if due is not None and due not in immigrants and end > start:
+                break  # a later batch needs a round this call was not given
+            taken += 0 if due not in immigrants else len(immigrants[due].fitness)
             end = min((end // self.report_every + 1) * self.report_every, budget)
             self.batches += 1
             if self.batches % self.candidate_every == 0:
                 candidates.append({**self.template.candidate, "island": island, "island_individuals": end})
-            at_migration = self.count > 1 and end % self.migrate_every == 0
-            if at_migration or end >= budget or (end - start) / self.rate >= self.call_seconds:
+            if self.count > 1 and end % self.migrate_every == 0:
+                sent[end // self.migrate_every] = self.template.migrants
+            if end >= budget or (end - start) / self.rate >= self.call_seconds:
                 break
         self.counts[island] = end
         self.calls += 1
         f = self.template.figures
         batch = self._batch(
             island, end, (end - start) / self.rate, f["best_fitness"], f["mean_fitness"], f["fec_hit_rate"],
-            int(end * (1.0 - f["fec_hit_rate"])), 0, False, 0 if immigrants is None else len(immigrants.fitness),
-            candidates, self.template.migrants if self.count > 1 and end % self.migrate_every == 0 else None,
+            int(end * (1.0 - f["fec_hit_rate"])), 0, False, taken, candidates, sent,
         )  # fmt: skip
         return island, batch
 
@@ -643,7 +656,7 @@ def measure_simulated(n: int, opts: argparse.Namespace, out_dir: Path) -> dict:
     from zero.search.ray_pool import RayIslands
 
     pool = SimulatedIslands(n, template, opts.report_every, opts.migrate_every, opts.candidate_every, rate,
-                            RayIslands.call_seconds(n))  # fmt: skip
+                            RayIslands.call_seconds(n), exp.immigrants_due)  # fmt: skip
     meter.wrap_pool(pool)
     started = time.perf_counter()
     run = Run(exp, out_dir / "run", pool=pool)
@@ -925,11 +938,13 @@ def extrapolate(rows: list[dict], info: dict, opts: argparse.Namespace, memory_l
     part_bytes = info["full"]["npz_bytes"]
     target = opts.target
 
-    def scenario(name: str, report_every: int, period: float, migrate_every: int) -> dict:
-        held_rounds = rate * period / migrate_every + 2  # per island, at most: a period's rounds before the prune
+    def scenario(name: str, report_every: int, period: float, migrate_every: int, lag: int) -> dict:
+        # per island, at most: a period's rounds before the prune, the lag's, plus two
+        held_rounds = rate * period / migrate_every + lag + 2
 
-        def messages(n):  # whole batches per call, up to call_seconds of work or a migration count
-            return n * rate / max(report_every, min(migrate_every, rate * RayIslands.call_seconds(n)))
+        def messages(n):  # whole batches per call, up to call_seconds of work or a migration count whose
+            # round is not in: about every max(1, lag) rounds (islands in step; the simulation measures it)
+            return n * rate / max(report_every, min(max(1, lag) * migrate_every, rate * RayIslands.call_seconds(n)))
 
         def own_message(n):
             return own[0] + own[1] * n
@@ -969,6 +984,7 @@ def extrapolate(rows: list[dict], info: dict, opts: argparse.Namespace, memory_l
             "report_every": report_every,
             "checkpoint_period_seconds": period,
             "migrate_every": migrate_every,
+            "migration_lag": lag,
             "at_target": {
                 "islands": n,
                 "messages_per_second": messages(n),
@@ -1013,17 +1029,20 @@ def extrapolate(rows: list[dict], info: dict, opts: argparse.Namespace, memory_l
         "scenarios": [
             scenario(
                 f"as measured (report_every {opts.report_every:,}, checkpoint every {opts.checkpoint_seconds:g} s, "
-                f"migrate_every {opts.migrate_every:,})",
+                f"migrate_every {opts.migrate_every:,}, migration_lag {opts.migration_lag})",
                 opts.report_every,
                 opts.checkpoint_seconds,
                 opts.migrate_every,
+                opts.migration_lag,
             ),
             scenario(
                 f"experiment defaults (report_every {info['report_every']:,}, checkpoint every "
-                f"{info['checkpoint_seconds']:g} s, migrate_every {info['migrate_every']:,})",
+                f"{info['checkpoint_seconds']:g} s, migrate_every {info['migrate_every']:,}, "
+                f"migration_lag {info['migration_lag']})",
                 info["report_every"],
                 info["checkpoint_seconds"],
                 info["migrate_every"],
+                info["migration_lag"],
             ),
         ],
     }
@@ -1083,6 +1102,9 @@ def report(
                 f"{fmt(row['round_span_seconds'], '.2f')} s); snapshot fetch "
                 f"{fmt(row['snapshot_fetch_seconds'], '.2f', 1e-3)} ms per island; disk use peak "
                 f"{fmt(row['checkpoint_bytes_peak'], '.0f', MIB)} MiB\n"
+                f"    a call carried {r['individuals'] / max(r['messages'], 1):,.0f} individuals on average "
+                f"(report_every {r['settings']['report_every']:,}, migrate_every "
+                f"{r['settings']['islands.migrate_every']:,}, migration_lag {r['settings']['islands.migration_lag']})\n"
                 f"    migrants held at most {row['migrant_entries_max']:,} island-rounds "
                 f"({row['migrants_held_bytes'] / MIB:.1f} MiB{shared}); final checkpoint "
                 f"{r['final_checkpoint_wall']:.2f} s (its commit {fmt(row['final_commit_seconds'], '.3f')} s)"
@@ -1092,7 +1114,8 @@ def report(
                 print(f"    object store ({fmt(store['capacity'], '.0f', MIB)} MiB): {store['summary']}")
     s = runs[0]["settings"]
     print(
-        f"settings: report_every {s['report_every']:,}, migrate_every {s['islands.migrate_every']:,}, population "
+        f"settings: report_every {s['report_every']:,}, migrate_every {s['islands.migrate_every']:,}, "
+        f"migration_lag {s['islands.migration_lag']}, population "
         f"{info['population']:,}, FEC capacity {info['fec_capacity']:,}, checkpoint every {s['checkpoint_seconds']:g} s"
         + (
             f", a candidate every {opts.candidate_every} simulated batches"
@@ -1191,6 +1214,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=30.0, help="search seconds per run (default 30)")
     parser.add_argument("--report-every", type=int, default=200, help="individuals per batch (default 200)")
     parser.add_argument("--migrate-every", type=int, help="individuals between migrations (default 50 x report-every)")
+    parser.add_argument("--migration-lag", type=int, default=0,
+                        help="islands.migration_lag: rounds a call may run ahead of its predecessor (default 0)")
     parser.add_argument("--checkpoint-seconds", type=float, default=5.0, help="seconds between checkpoints (default 5)")
     parser.add_argument("--candidate-every", type=int, default=200,
                         help="simulated: one candidate record every this many batches (default 200)")  # fmt: skip
@@ -1229,6 +1254,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.migrate_every = 50 * args.report_every
     if args.migrate_every % args.report_every:
         parser.error("--migrate-every must be a multiple of --report-every")
+    if args.migration_lag < 0:
+        parser.error("--migration-lag must be >= 0")
     return args
 
 

@@ -70,6 +70,23 @@ def test_a_run_on_a_two_node_cluster_through_address(cluster, reference, tmp_pat
     assert all(i["immigrants"] > 0 for i in final["islands"])  # migration happened both ways
 
 
+def test_lagged_migration_on_ray_equals_the_run_in_this_process(cluster, tmp_path):
+    """With islands.migration_lag a Ray call runs on past migration counts whose migrants it holds
+    (a second of batches per call here, many migrations): the outcome is the in-process run's."""
+    lagged = experiment(islands={"count": 2, "migrate_every": 500, "migrants": 10, "migration_lag": 3})
+    run(lagged, tmp_path / "here")
+    path = tmp_path / "exp.yaml"
+    path.write_text(json.dumps(lagged.to_dict()))
+    out = tmp_path / "ray"
+    done = _zero("run", str(path), "--workers", "2", "--address", cluster.address, "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert _outcome(out) == _outcome(tmp_path / "here")
+    assert _champions(out) == _champions(tmp_path / "here")
+    calls = len((out / "progress.jsonl").read_text().splitlines())
+    # 24 migrations per island; with no lag the calls end at most of them (24 calls here in all)
+    assert calls <= 12_000 // 500 // 2, calls  # calls spanned two migrations or more on average
+
+
 def test_the_embedded_default_starts_ray_here(reference, tmp_path):
     """No --address: zero run starts a private Ray instance (not the cluster running here); its
     dashboard, when asked for, listens on loopback only."""

@@ -110,6 +110,6 @@ def test_islands_renew_alike_and_migrants_carry_fresh_fitness(tmp_path):
     island = Island(exp, 1)
     batch = island.advance(2000, seconds=1e9)  # to 2000, where it renews, then emigrates
     fresh = exp.tasks("search", draw=1)
-    assert batch.migrants is not None and len(batch.migrants.fitness) == 10
-    for code, data, bounds, fitness in zip(*batch.migrants):
+    assert list(batch.migrants) == [1] and len(batch.migrants[1].fitness) == 10
+    for code, data, bounds, fitness in zip(*batch.migrants[1]):
         assert exp.evaluate(decode(code, data, bounds, exp.space.memory), fresh).fitness == fitness

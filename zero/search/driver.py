@@ -11,9 +11,10 @@ Islands (:mod:`zero.search.island`): ``islands.count`` populations evolve side b
 round a ring. :class:`Run` drives them through an *island pool*: :class:`LocalIslands` runs them in
 this process (one island: no Ray at all), :class:`zero.search.ray_pool.RayIslands` as Ray actors on this
 machine or a cluster. The driver keeps every island busy: as soon as one batch is back it submits
-that island's next one; an island that must take in migrants from a count its predecessor has not
-reached yet waits for them (a ring, so no island runs more than one migration round ahead of its
-predecessor).
+that island's next one; an island that must take in migrants from a round its predecessor has not
+reached yet waits for them (a ring: with ``islands.migration_lag`` L, no island runs more than L
+rounds ahead of its predecessor; each call carries every round the island may take in, so with a
+lag a call runs on past migration counts instead of ending at each one).
 
 Reproducibility: everything that changes the search happens at fixed individual counts of each
 island (its batch ends), never at times, so the same seed and config give the same champion however
@@ -106,6 +107,7 @@ class Run:
             raise ZeroError(f"{experiment.source}: islands.count must be resolved before a run (see zero.search.driver.open_pool)")
         self.pool = pool or LocalIslands(experiment, self.count)
         self.migrate_every = cfg["islands"]["migrate_every"]
+        self.lag = cfg["islands"]["migration_lag"]
         self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
         self.progress = progress or Progress(enabled=False)
         self.on_checkpoint = on_checkpoint  # called with the run directory after each commit (zero run --report)
@@ -216,14 +218,15 @@ class Run:
         view.busy, view.latest = False, batch
         self._figures[batch.island] = [rate, batch.best_fitness, np.nan if batch.mean_fitness is None else batch.mean_fitness,
                                        batch.fec_hit_rate, batch.evaluations, batch.hurdle_stops]  # fmt: skip
-        if batch.migrants is not None:
-            self.migrants[(batch.island, batch.individuals // self.migrate_every)] = batch.migrants
+        for round_, migrants in batch.migrants.items():
+            self.migrants[(batch.island, round_)] = migrants
         if batch.individuals <= view.logged:
             return
+        # a call replayed after a loss may run past the logged count: only what lies beyond it is new
+        found = [Candidate.from_record({**record, "individuals": self.individuals, "seconds": seconds}, "island")
+                 for record in batch.candidates if record["island_individuals"] > view.logged]  # fmt: skip
         view.logged = batch.individuals
         view.immigrants += batch.immigrants
-        found = [Candidate.from_record({**record, "individuals": self.individuals, "seconds": seconds}, "island")
-                 for record in batch.candidates]  # fmt: skip
         for candidate in found:
             self.store.append_champion(candidate.to_record())
         self.candidates += found
@@ -255,8 +258,8 @@ class Run:
 
     def _check_batch_length(self, batch: Batch) -> None:
         """Warn once if calls are so short that calling the islands costs more than their work. A
-        call ends early at a migration count (see Island.advance), so migrations are what is too
-        frequent then."""
+        call ends early at a migration count whose migrants are not in yet (see Island.advance), so
+        migrations are what is too frequent then, unless a lag lets calls span them."""
         if batch.seconds < self.pool.min_batch_seconds:
             self._short_batches += 1
             if self._short_batches == 10 * self.count:
@@ -264,25 +267,33 @@ class Run:
                 self.progress.message(
                     f"note: calls to the islands carry {1000 * batch.seconds:.0f} ms of work: with {self.count} islands "
                     f"the driver gets ~{self.count / max(batch.seconds, 1e-3):,.0f} messages/s, more than it should; "
-                    f"calls end at every migration (islands.migrate_every = {cfg['islands']['migrate_every']:,} "
-                    f"individuals) and batch end (report_every = {cfg['report_every']:,}) when the pool asks for no "
-                    "more: larger values make the run faster")  # fmt: skip
+                    f"calls end at a migration (islands.migrate_every = {cfg['islands']['migrate_every']:,} "
+                    f"individuals) whose migrants are not in yet (islands.migration_lag = {self.lag}), and at a batch "
+                    f"end (report_every = {cfg['report_every']:,}) when the pool asks for no more: larger values "
+                    "make the run faster")  # fmt: skip
 
     def _limit(self, island: int) -> int:
         limit = self._budgets[island]
         return limit if self.solved_at is None else min(limit, self.solved_at)
 
     def _submit(self, island: int) -> bool:
-        """Submit ``island``'s next batch if it has one and its migrants are in; True if submitted."""
+        """Submit ``island``'s next batch if it has one and the migrants due at its count are in;
+        True if submitted. The call carries every later round its predecessor has sent too, so
+        that a call with time to spare runs on past migration counts (``islands.migration_lag``)."""
         view = self.views[island]
         if view.busy or view.individuals >= self._limit(island):
             return False
-        immigrants = None
-        if self.count > 1 and view.individuals > 0 and view.individuals % self.migrate_every == 0:
-            key = ((island - 1) % self.count, view.individuals // self.migrate_every)
-            if key not in self.migrants:
-                return False  # its predecessor has not reached this count yet
-            immigrants = self.migrants[key]
+        immigrants = {}
+        if self.count > 1:
+            predecessor = (island - 1) % self.count
+            due = self.experiment.immigrants_due(view.individuals)
+            if due is not None and (predecessor, due) not in self.migrants:
+                return False  # its predecessor has not reached that round yet
+            # the first round it may take in from here on (one at its next migration count)
+            round_ = max(1, -(-max(view.individuals, 1) // self.migrate_every) - self.lag)
+            while (predecessor, round_) in self.migrants:
+                immigrants[round_] = self.migrants[(predecessor, round_)]
+                round_ += 1
         self.pool.submit(island, self._limit(island), immigrants)
         view.busy = True
         self._busy += 1
@@ -330,9 +341,11 @@ class Run:
         self._wanting -= 1
 
     def _prune_migrants(self) -> None:
-        """Migrants can be needed again only by an island replaying from its snapshot."""
-        oldest = min(v.snapshot_individuals for v in self.views) // self.migrate_every
-        for key in [k for k in self.migrants if k[1] < oldest]:
+        """Island i's migrants go to its successor only, and can be needed again only by it
+        replaying from its snapshot: from the round at the successor's snapshot count on, less the
+        lag (an island far behind keeps only its predecessor's rounds, not everyone's)."""
+        needed_from = [v.snapshot_individuals // self.migrate_every - self.lag for v in self.views]
+        for key in [k for k in self.migrants if k[1] < needed_from[(k[0] + 1) % self.count]]:
             del self.migrants[key]
 
     def _stop_reason(self, seconds: float, interrupt: Interrupt) -> str | None:

@@ -130,6 +130,10 @@ ISLANDS = {
                       at_least(0)),
     "replace": Field(str, "oldest", "slots the migrants overwrite: oldest (they join as the youngest, like "
                      "children) or worst", one_of("oldest", "worst")),
+    "migration_lag": Field(int, 0, "rounds migrants take to arrive: at its r-th migration count an island takes in "
+                           "the migrants its predecessor sent at its (r - lag)-th (0: the same round). With lag L "
+                           "an island may run L rounds ahead of its predecessor, so one call to a Ray island "
+                           "spans migrations instead of ending at each one", at_least(0)),
 }
 SCHEMA = {
     "description": Field(str, "", "free text shown by `zero inspect`"),
@@ -363,6 +367,19 @@ class Experiment:
         (``renew_search_tasks``: a new draw at each multiple, taken at that batch end)."""
         renew = self.config["renew_search_tasks"]
         return individuals // renew if renew else 0
+
+    def immigrants_due(self, individuals: int) -> int | None:
+        """The round of its predecessor's migrants that an island takes in once it has evaluated
+        ``individuals``, before its next batch; None where it takes none. Round r's migrants leave
+        at the island count r × ``islands.migrate_every``; an island arriving there sends its own
+        round r and takes in round r − ``islands.migration_lag`` (none while that is below 1, and
+        none with one island). This is the one rule the islands and the driver share."""
+        islands = self.config["islands"]
+        every = islands["migrate_every"]
+        if islands["count"] == 1 or individuals <= 0 or individuals % every:
+            return None
+        source = individuals // every - islands["migration_lag"]
+        return source if source >= 1 else None
 
     def evaluate(self, program: Program, tasks: Tasks):
         """``program`` scored on ``tasks`` the way this experiment scores (its ``combine``,

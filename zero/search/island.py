@@ -13,11 +13,14 @@ driver picks the champion among all islands' candidates.
 
 Migration (paper §4.2 swaps programs between workers; here a ring, as in island models): at every
 multiple of ``islands.migrate_every`` an island hands out its ``islands.migrants`` fittest
-individuals (:class:`Migrants`); before its next batch it takes in those of its predecessor in the
-ring from the same count. They overwrite the oldest slots (they join as the youngest individuals, as
-children do) or, with ``replace: worst``, the least fit; they keep their fitness (every island scores
-on the same search tasks) and are not counted as individuals nor offered as candidates, since their
-own island already offered them.
+individuals (:class:`Migrants`, round r at count r × ``migrate_every``); before its next batch it
+takes in those its predecessor in the ring sent at round r − ``islands.migration_lag``
+(:meth:`Experiment.immigrants_due`; lag 0, the default: the same round, so an island never passes
+a migration count before its predecessor has reached it; lag L: it may be L rounds ahead of its
+predecessor). They overwrite the oldest slots (they join as the youngest individuals, as children
+do) or, with ``replace: worst``, the least fit; they keep their fitness (every island scores on the
+same search tasks) and are not counted as individuals nor offered as candidates, since their own
+island already offered them.
 
 Renewed search tasks (``renew_search_tasks: N``, not in the reference): at every batch end that is a
 multiple of N, after its candidate and before its migrants, an island moves to the next draw of the
@@ -68,9 +71,9 @@ class Batch:
     evaluations: int
     hurdle_stops: int
     restarted: bool
-    immigrants: int  # migrants taken in at the batch's start
+    immigrants: int  # migrants taken in (at the call's migration counts)
     candidates: list[dict[str, Any]] = field(default_factory=list)  # candidate records (see below)
-    migrants: Migrants | None = None  # set at multiples of islands.migrate_every
+    migrants: dict[int, Migrants] = field(default_factory=dict)  # {round: what the island sent at that migration count}
 
 
 def batch_end(individuals: int, experiment_individuals: int, config: dict, budget: int) -> int:
@@ -106,23 +109,33 @@ class Island:
 
     # ---- batches
 
-    def advance(self, budget: int, immigrants: Migrants | None = None, seconds: float = 0.0) -> Batch:
-        """Take in ``immigrants`` (if any) and run one batch; then further batches while less than
-        ``seconds`` have passed, short of ``budget`` and of a migration count (where the island hands
-        out migrants and may have to take some in). One :class:`Batch` reports them all: the last
-        one's counts and figures, every candidate, the compute seconds summed.
+    def advance(self, budget: int, immigrants: dict[int, Migrants] | None = None, seconds: float = 0.0) -> Batch:
+        """Run one batch; then further batches while less than ``seconds`` have passed, short of
+        ``budget``, as long as the migrants due at each migration count are at hand. ``immigrants``:
+        the predecessor's migrants this call may take in, by round (due where
+        :meth:`Experiment.immigrants_due` says); the first batch takes in what is due if it is
+        there, and a later one that needs a round not given ends the call. One :class:`Batch`
+        reports them all: the last one's counts and figures, every candidate and every round of
+        migrants sent, the compute seconds and the migrants taken in summed.
 
         Grouping batches changes nothing in the island (its batch ends are the same counts; the
         candidates are the same records), only how often it reports: a pool whose calls cost
         (Ray) asks for about a second of work per call, so that the driver's messages per second
-        stay near one per island whatever ``report_every`` is."""
+        stay near one per island whatever ``report_every`` is. With ``islands.migration_lag: 0`` a
+        call ends at every migration count unless the predecessor is ahead; with a lag of L the
+        driver can hand over up to L rounds in advance."""
+        immigrants = immigrants or {}
         started = time.perf_counter()
-        batch = self._batch(budget, immigrants)
-        while batch.migrants is None and self.individuals < budget and time.perf_counter() - started < seconds:
-            later = self._batch(budget, None)
+        batch = self._batch(budget, immigrants.get(self.experiment.immigrants_due(self.individuals)))
+        while self.individuals < budget and time.perf_counter() - started < seconds:
+            due = self.experiment.immigrants_due(self.individuals)
+            if due is not None and due not in immigrants:
+                break  # its predecessor's round is not here yet: the driver will send it
+            later = self._batch(budget, None if due is None else immigrants[due])
             later.seconds += batch.seconds
             later.candidates = batch.candidates + later.candidates
-            later.restarted, later.immigrants = batch.restarted or later.restarted, batch.immigrants
+            later.migrants = batch.migrants | later.migrants
+            later.restarted, later.immigrants = batch.restarted or later.restarted, batch.immigrants + later.immigrants
             batch = later
         return batch
 
@@ -155,8 +168,8 @@ class Island:
             0 if immigrants is None else len(immigrants.fitness), candidates,
         )  # fmt: skip
         islands = cfg["islands"]
-        if islands["count"] != 1 and evo.individuals % islands["migrate_every"] == 0:
-            batch.migrants = evo.emigrants(islands["migrants"])  # before a restart empties the population
+        if islands["count"] != 1 and evo.individuals % islands["migrate_every"] == 0:  # before a restart empties the population
+            batch.migrants[evo.individuals // islands["migrate_every"]] = evo.emigrants(islands["migrants"])
         if restart:
             evo.restart()
             self.candidate_fitness = -np.inf

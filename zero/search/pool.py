@@ -37,8 +37,8 @@ class IslandPool(Protocol):
         """Create the islands, each from ``snapshot(i)`` unless that is None, and compile their search
         loops. ``snapshot`` reads a file: call it once per island, when that island is created."""
 
-    def submit(self, island: int, budget: int, immigrants: Migrants | None) -> None:
-        """Queue :meth:`Island.advance` on ``island``."""
+    def submit(self, island: int, budget: int, immigrants: dict[int, Migrants]) -> None:
+        """Queue :meth:`Island.advance` on ``island`` (``immigrants``: its predecessor's migrants by round)."""
 
     def wait(self) -> tuple[int, Batch | IslandLost]:
         """The next finished batch (or the loss of the island that was running it)."""

@@ -190,7 +190,7 @@ class IslandActor:
         pid = self.island.warm_up()
         return f"node {ray.util.get_node_ip_address()} ({ray.get_runtime_context().get_node_id()[:8]}) pid {pid}"
 
-    def advance(self, budget: int, immigrants: Migrants | None, seconds: float) -> Batch:
+    def advance(self, budget: int, immigrants: dict[int, Migrants], seconds: float) -> Batch:
         return self.island.advance(budget, immigrants, seconds)
 
     def snapshot(self) -> dict[str, np.ndarray]:
@@ -218,7 +218,8 @@ class RayIslands:
     def call_seconds(cls, count: int) -> float:
         """Work per call (whole batches, see :meth:`Island.advance`): a second, longer with more than
         :attr:`max_calls_per_second` islands, so the driver's messages per second stay below that
-        however many islands a cluster runs (calls end earlier at migration counts)."""
+        however many islands a cluster runs (calls end earlier at a migration count whose migrants
+        are not in yet: ``islands.migration_lag`` lets them run on)."""
         return max(1.0, count / cls.max_calls_per_second)
 
     def __init__(self, experiment: Experiment, count: int):
