@@ -250,15 +250,19 @@ def test_bench_profile_accounts_for_every_stage(capsys):
     assert cli.main(["bench", "--experiments", "linear_regression"]) == 2  # only with --profile
 
 
-def _side_by_side():
-    """benchmarks/side_by_side.py as a module (benchmarks/ is scripts, not a package)."""
+def _benchmark(name: str):
+    """A script of benchmarks/ as a module (benchmarks/ is scripts, not a package)."""
     import importlib.util
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "side_by_side.py"
-    spec = importlib.util.spec_from_file_location("side_by_side", path)
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _side_by_side():
+    return _benchmark("side_by_side")
 
 
 def test_side_by_side_interval_brackets_the_ratio_of_medians():
@@ -271,3 +275,26 @@ def test_side_by_side_interval_brackets_the_ratio_of_medians():
     narrow = ratio_interval([20.0, 21.0, 22.0] * 5, [40.0, 41.0, 42.0] * 5)
     assert 0.45 < narrow[0] < narrow[1] < 0.56  # tight data, tight interval
     assert ratio_interval([1.0, 2.0], [3.0, 4.0]) is None
+
+
+def test_epoch_choice_scores_as_the_interpreter_does(tmp_path):
+    """benchmarks/epoch_choice.py: its per-pass scores use the interpreter's rule (a bad prediction
+    zeroes the task), zero's row is the best pass of each task and equals the recorded final
+    fitness, and the pass chosen on validation is scored on the test points."""
+    from test_experiments import ci_sized
+
+    from zero.search.driver import run
+
+    epoch_choice = _benchmark("epoch_choice")
+    scores = epoch_choice.regression_scores(
+        np.array([[0.0, 2.0], [np.nan, 0.0], [0.0, 200.0]]), np.zeros((3, 2)), 100.0
+    )
+    np.testing.assert_allclose(scores, [1 - 2 / np.pi * np.arctan(np.sqrt(2.0)), 0.0, 0.0])
+    outcome = run(ci_sized("sinusoid_scalar_renew").with_overrides(**{"stop.max_individuals": 3000}), tmp_path / "run")
+    result = epoch_choice.rescore(str(tmp_path / "run"))
+    rows = result["rows"]
+    zero = rows["zero (best epoch on the scored points)"][0]
+    assert zero == pytest.approx(outcome.final_fitness, abs=1e-9)
+    passes = [rows[f"epoch {k} alone"][0] for k in range(1, 6)]
+    assert max(passes) <= zero + 1e-12 and sum(result["chosen_epochs"]) == 3  # 3 final tasks
+    assert 0.0 <= rows["chosen on validation, scored on test"][0] <= 1.0
