@@ -13,6 +13,7 @@ from zero.champion.compare import load_entry, notes, table
 from zero.cli import main
 from zero.search.driver import run
 from zero.search.experiment import Experiment, load
+from zero.stats import mean_and_interval
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,30 @@ def test_compare_flags_entries_on_different_tasks(experiment_file, tmp_path):
         run(exp, path)
     text = table([load_entry(a), load_entry(b)])
     assert text.count("different tasks") == 1
+
+
+def test_paired_differences_are_per_task_and_say_which_entries_differ(experiment_file, tmp_path, capsys):
+    """--against: each entry's per-task difference from one entry, with its interval; an entry on
+    the same examples with other epochs is paired and labelled, one on other tasks is not paired."""
+    evolved, hand, other, passes = tmp_path / "evolved", tmp_path / "hand", tmp_path / "other", tmp_path / "passes"
+    exp = Experiment.load(experiment_file)
+    run(exp, evolved)
+    run(exp.with_overrides(**{"final.num_tasks": 5}), other)
+    run(exp.with_overrides(**{"final.epochs": 3}), passes)
+    assert main(["baseline", "linear", str(experiment_file), "--out", str(hand), "--device", "cpu", "--budget", "ci"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(evolved), str(hand), str(other), str(passes), "--against", str(hand)]) == 0
+    out = capsys.readouterr().out
+    a, b = load_entry(evolved), load_entry(hand)
+    mean, half = mean_and_interval(a.per_task - b.per_task)
+    assert mean < -half  # hand-written SGD solves these tasks, a 3000-individual search does not
+    assert f"- evolved (evolved): {mean:+.4f} ± {half:.4f} (below)" in out
+    assert "- evolved (other): other final tasks, not paired" in out
+    assert "(same examples, other epochs)" in out.split("Per-task difference")[1]
+    assert "| evolved (passes) |" in out and "different tasks!" in out  # only `other` is flagged as other tasks
+    assert out.count("different tasks!") == 1
+    assert main(["compare", str(evolved), "--against", str(hand)]) == 2
+    assert "not one of the compared directories" in capsys.readouterr().err
 
 
 def test_baseline_errors(tmp_path, capsys):

@@ -5,7 +5,8 @@ tasks, which reproduces the recorded final fitness exactly and gives the per-tas
 baseline result (``baseline.json``, written by ``zero baseline``). The table gives the mean fitness
 over the final tasks with a 95% interval (mean ± 1.96 · standard error: a normal approximation over
 tasks), the wall time and the device. Entries whose final tasks differ are flagged, since their
-figures are not comparable.
+figures are not comparable. With ``--against DIR`` it also gives each entry's per-task difference
+from that one (:func:`paired`): the interval that tells whether two methods differ on these tasks.
 
 The table ranks by zero's fitness only. Below it, :func:`notes` repeats the figures that a baseline
 reports under a published protocol (on sinusoids, MAML's MSE as the literature measures it; see
@@ -68,11 +69,38 @@ def table(entries: list[Entry]) -> str:
     reference = entries[0].final_tasks if entries else {}
     lines = ["| method | mean fitness | 95% interval | final tasks | wall time | device |", "|---|---|---|---|---|---|"]
     for e in sorted(entries, key=lambda e: -e.mean):
-        same = "" if e.final_tasks == reference else " (different tasks!)"
+        same = ("" if e.final_tasks == reference else " (same examples, other epochs)"
+                if same_task_data(e.final_tasks, reference) else " (different tasks!)")  # fmt: skip
         t = e.final_tasks
         tasks = f"{t.get('num_tasks')} × {t.get('family')} F={t.get('feature_size')}{same}"
         seconds = "-" if e.seconds is None else f"{e.seconds:.1f} s"
         lines.append(f"| {e.label} | {e.mean:.4f} | ± {e.interval:.4f} | {tasks} | {seconds} | {e.device} |")
+    return "\n".join(lines)
+
+
+def same_task_data(a: dict, b: dict) -> bool:
+    """Whether two entries' final tasks hold the same examples: their descriptions agree on
+    everything but ``epochs`` (passes over the training examples are the method's protocol, not
+    the data: a task set's examples do not depend on them)."""
+    return {k: v for k, v in a.items() if k != "epochs"} == {k: v for k, v in b.items() if k != "epochs"}
+
+
+def paired(entries: list[Entry], against: Entry) -> str:
+    """Per-task differences from ``against``, one line per other entry on the same task data: the
+    mean of (entry − against) over tasks with its 95% interval (:mod:`zero.stats`). Pairing by task
+    removes the spread between tasks that both share, so this interval is the one that says whether
+    two methods differ; entries on other tasks are named and skipped."""
+    lines = []
+    for e in sorted(entries, key=lambda e: -e.mean):
+        if e is against:
+            continue
+        if not same_task_data(e.final_tasks, against.final_tasks) or len(e.per_task) != len(against.per_task):
+            lines.append(f"- {e.label}: other final tasks, not paired")
+            continue
+        mean, half = mean_and_interval(np.asarray(e.per_task) - np.asarray(against.per_task))
+        protocol = "" if e.final_tasks == against.final_tasks else " (same examples, other epochs)"
+        verdict = "above" if mean - half > 0 else "below" if mean + half < 0 else "not apart"
+        lines.append(f"- {e.label}: {mean:+.4f} ± {half:.4f} ({verdict}){protocol}")
     return "\n".join(lines)
 
 

@@ -59,13 +59,24 @@ def baseline(args: argparse.Namespace) -> int:
 def compare_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", metavar="DIR", nargs="+", help="search run and baseline result directories")
     parser.add_argument("--plot", metavar="FILE.png", help="draw per-task fitness of every entry")
+    parser.add_argument("--against", metavar="DIR",
+                        help="one of the DIRs: print every other entry's per-task difference from it (paired)")
 
 
 def compare(args: argparse.Namespace) -> int:
     from zero.champion import compare as comparison
 
     entries = [comparison.load_entry(p) for p in args.paths]
+    against = None
+    if args.against is not None:
+        matches = [e for e, p in zip(entries, args.paths) if Path(p).resolve() == Path(args.against).resolve()]
+        if not matches:
+            raise ZeroError(f"--against {args.against}: not one of the compared directories")
+        against = matches[0]
     print(comparison.table(entries))
+    if against is not None:
+        print(f"\nPer-task difference from {against.label}, mean ± 95% interval over the tasks:\n"
+              f"{comparison.paired(entries, against)}")  # fmt: skip
     extra = comparison.notes(entries)
     if extra:
         print(f"\nMSE after adaptation, mean ± 95% interval over tasks (reported, not ranked):\n{extra}")
