@@ -90,6 +90,8 @@ def test_load_replay_compare_and_report(tmp_path):
     assert len(wider) == 1 and wider[0].feature_size == 8 and len(wider[0].per_task) == 5
     comparison = zero.compare(tmp_path / "run")
     assert comparison.entries[0].mean == pytest.approx(result.fitness["final"]) and "evolved (run)" in comparison.table()
+    twice = zero.compare(tmp_path / "run", tmp_path / "run")
+    assert twice.paired(0) == "- evolved (run): +0.0000 ± 0.0000 (not apart)"  # an entry against its own re-scoring
     page = zero.report(tmp_path / "run")
     assert page == tmp_path / "run" / "report.html" and "Discovery timeline" in page.read_text()
 

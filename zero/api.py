@@ -67,6 +67,13 @@ class Comparison:
 
         return table(self.entries)
 
+    def paired(self, against: int = 0) -> str:
+        """Every other entry's per-task difference from entry ``against`` (an index into
+        ``entries``), with its 95% interval: what ``zero compare --against`` prints."""
+        from zero.champion.compare import paired
+
+        return paired(self.entries, self.entries[against])
+
     def plot(self, path: str | Path) -> Path:
         """Per-task fitness of every entry as a PNG at ``path``."""
         from zero.champion.compare import plot
