@@ -16,9 +16,10 @@ experiment's final tasks (regression only) in four ways:
 - **epoch k alone**: one fixed epoch's score on the validation points, for each k: no choice.
 
 The program runs once per task on the training examples, then predicts the validation and test
-points after every epoch: the test points are appended to the validation points, so the
-validation predictions are those of the recorded run as long as predicting keeps no state that
-learning reads (the check on the first column fails otherwise).
+points after every epoch: the test points are appended to the validation points. The validation
+predictions are then those of the recorded run unless predicting leaves state that the next
+epoch's learning reads; the check of the first row against the interpreter's fitness stops the
+script when that changes the result.
 
 Usage: ``python benchmarks/epoch_choice.py RUN_DIR [RUN_DIR ...]``
 """
