@@ -107,7 +107,6 @@ class Run:
             raise ZeroError(f"{experiment.source}: islands.count must be resolved before a run (see zero.search.driver.open_pool)")
         self.pool = pool or LocalIslands(experiment, self.count)
         self.migrate_every = cfg["islands"]["migrate_every"]
-        self.lag = cfg["islands"]["migration_lag"]
         self.store = RunDir.create(run_dir, experiment.to_dict(), resume=resume)
         self.progress = progress or Progress(enabled=False)
         self.on_checkpoint = on_checkpoint  # called with the run directory after each commit (zero run --report)
@@ -268,9 +267,9 @@ class Run:
                     f"note: calls to the islands carry {1000 * batch.seconds:.0f} ms of work: with {self.count} islands "
                     f"the driver gets ~{self.count / max(batch.seconds, 1e-3):,.0f} messages/s, more than it should; "
                     f"calls end at a migration (islands.migrate_every = {cfg['islands']['migrate_every']:,} "
-                    f"individuals) whose migrants are not in yet (islands.migration_lag = {self.lag}), and at a batch "
-                    f"end (report_every = {cfg['report_every']:,}) when the pool asks for no more: larger values "
-                    "make the run faster")  # fmt: skip
+                    f"individuals) whose migrants are not in yet (islands.migration_lag = "
+                    f"{cfg['islands']['migration_lag']}), and at a batch end (report_every = {cfg['report_every']:,}) "
+                    "when the pool asks for no more: larger values make the run faster")  # fmt: skip
 
     def _limit(self, island: int) -> int:
         limit = self._budgets[island]
@@ -289,8 +288,7 @@ class Run:
             due = self.experiment.immigrants_due(view.individuals)
             if due is not None and (predecessor, due) not in self.migrants:
                 return False  # its predecessor has not reached that round yet
-            # the first round it may take in from here on (one at its next migration count)
-            round_ = max(1, -(-max(view.individuals, 1) // self.migrate_every) - self.lag)
+            round_ = self._first_round_due(view.individuals)
             while (predecessor, round_) in self.migrants:
                 immigrants[round_] = self.migrants[(predecessor, round_)]
                 round_ += 1
@@ -298,6 +296,13 @@ class Run:
         view.busy = True
         self._busy += 1
         return True
+
+    def _first_round_due(self, individuals: int) -> int:
+        """The first round of its predecessor's migrants that an island at ``individuals`` may still
+        take in: the one due at its next migration count (this one if it is at one), by the
+        experiment's rule (:meth:`Experiment.immigrants_due`); rounds start at 1."""
+        next_count = -(-max(individuals, 1) // self.migrate_every) * self.migrate_every
+        return self.experiment.immigrants_due(next_count) or 1
 
     def _lose(self, island: int, error: IslandLost) -> None:
         """Rebuild a lost island from its snapshot; it replays what it had done since."""
@@ -342,9 +347,9 @@ class Run:
 
     def _prune_migrants(self) -> None:
         """Island i's migrants go to its successor only, and can be needed again only by it
-        replaying from its snapshot: from the round at the successor's snapshot count on, less the
-        lag (an island far behind keeps only its predecessor's rounds, not everyone's)."""
-        needed_from = [v.snapshot_individuals // self.migrate_every - self.lag for v in self.views]
+        replaying from its snapshot: from the first round due after the successor's snapshot count
+        (an island far behind keeps only its predecessor's rounds, not everyone's)."""
+        needed_from = [self._first_round_due(v.snapshot_individuals) for v in self.views]
         for key in [k for k in self.migrants if k[1] < needed_from[(k[0] + 1) % self.count]]:
             del self.migrants[key]
 
