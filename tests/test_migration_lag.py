@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from configs import small
+from test_island import LosingIslands
 
 from zero.errors import ConfigError
-from zero.search.driver import STOP_INDIVIDUALS, IslandLost, LocalIslands, run
+from zero.search.driver import STOP_INDIVIDUALS, LocalIslands, run
 from zero.search.island import Island
 from zero.store import RunDir
 
@@ -105,8 +106,6 @@ def test_a_lagged_run_resumes_exactly(tmp_path, lag, count):
 
 
 def test_a_lagged_run_recovers_a_lost_island_exactly(tmp_path):
-    from test_island import LosingIslands
-
     exp = islands(2, 3, checkpoint_seconds=1e-9)
     run(exp, tmp_path / "clean")
     pool = LosingIslands(exp, 3, victim=1, at=3500)
@@ -115,19 +114,8 @@ def test_a_lagged_run_recovers_a_lost_island_exactly(tmp_path):
     assert _outcome(tmp_path / "lost") == _outcome(tmp_path / "clean")
 
 
-class GreedyLosing(GreedyIslands):
-    """GreedyIslands that loses island ``victim`` once, when a call of it comes back at ``at`` or later."""
-
-    def __init__(self, experiment, count, victim, at):
-        super().__init__(experiment, count)
-        self.victim, self.at, self.lost = victim, at, 0
-
-    def wait(self):
-        island, batch = super().wait()
-        if island == self.victim and batch.individuals >= self.at and not self.lost:
-            self.lost += 1
-            return island, IslandLost("killed for the test")
-        return island, batch
+class GreedyLosing(LosingIslands, GreedyIslands):
+    """GreedyIslands that loses an island once, as test_island's LosingIslands does."""
 
 
 def test_a_replayed_call_that_runs_past_the_logged_count_logs_only_what_is_new(tmp_path):
