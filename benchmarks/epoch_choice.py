@@ -38,13 +38,13 @@ sys.path.insert(0, str(REPO))
 
 
 def regression_scores(predictions: np.ndarray, labels: np.ndarray, max_abs_error: float) -> np.ndarray:
-    """Per task, 1 − (2/π)·arctan(RMSE) over the last axis; 0 where a prediction is NaN, inf or off
-    by more than ``max_abs_error`` (the interpreter's rule)."""
-    error = predictions - labels
-    bad = ~np.isfinite(error).all(axis=-1) | (np.abs(np.nan_to_num(error, nan=np.inf)) > max_abs_error).any(axis=-1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        rmse = np.sqrt(np.mean(error * error, axis=-1))
-    return np.where(bad, 0.0, 1.0 - (2.0 / np.pi) * np.arctan(rmse))
+    """Per task (the last axis holds its points; ``labels`` broadcast), its regression fitness by
+    the rule zero's baselines score with, the interpreter's (``baselines.base.task_fitness``)."""
+    from zero.baselines.base import task_fitness
+
+    predictions, labels = np.broadcast_arrays(predictions, labels)
+    rows = zip(predictions.reshape(-1, predictions.shape[-1]), labels.reshape(-1, labels.shape[-1]))
+    return np.array([task_fitness(p, y, False, max_abs_error) for p, y in rows]).reshape(predictions.shape[:-1])
 
 
 def rescore(run_dir: str) -> dict:
