@@ -137,6 +137,12 @@ def test_bench_json_figures(quick_result):
             assert _positive_finite(row[key]), (row, key)
         assert 0 <= row["ran_to_end"] <= 1 and 0 < row["executed_share"] <= 1
         assert row["seconds"] >= bench.QUICK_SECONDS
+        live = row["dead_code_removed"]
+        assert 0 < live["live_share"] < 1 and live["seconds"] >= bench.QUICK_SECONDS
+        for key in ("evaluations_per_second", "program_instructions_per_second", "speedup"):
+            assert _positive_finite(live[key]), (row, key)
+        ratio = live["program_instructions_per_second"] / row["instructions_per_second"]
+        assert ratio == pytest.approx(live["speedup"])  # the same instructions counted on both paths
     for path in ("compiled", "kernel_call", "evaluate"):
         assert _positive_finite(r["evaluation"][path]["evaluations_per_second"])
         assert _positive_finite(r["evaluation"][path]["us_per_evaluation"])
@@ -150,6 +156,7 @@ def test_bench_tables_render(quick_result):
     bench_cli.print_tables(console, quick_result)
     text = console.file.getvalue()
     assert "M instr/s" in text and "paper_full" in text and "Start-up" in text
+    assert "dead code removed" in text
     assert "GPU: none" in text if quick_result["gpu"]["device"] is None else "GPU search" in text
 
 
@@ -218,6 +225,23 @@ def test_executed_instructions_match_a_replay():
         train_stopped = not (abs(tasks.y_train - train) <= MAX_ABS_ERROR).all()  # NaN counts as a stop
         seen.add("complete" if complete else "train stop" if train_stopped else "valid break")
     assert seen == {"complete", "train stop", "valid break"}  # every counting path was exercised
+
+
+@pytest.mark.parametrize("space, sizes, feature_size", [("paper_full", (7, 11, 23), 16), ("demo", None, 4)])
+def test_dead_code_removed_row_scores_every_program_as_the_whole(space, sizes, feature_size):
+    """The bench's dead-code-removed path (the search loop's) gives each program of the pool the
+    same per-task fitness as running all its instructions, and runs fewer of them."""
+    tasks = bench.reference_tasks(feature_size)
+    pool = bench.Pool.random(space, sizes, num_programs=30)
+    scores = set()
+    for p in range(len(pool.programs)):
+        whole, live = pool.run(tasks, slice(p, p + 1)), pool.run_live(tasks, slice(p, p + 1))
+        np.testing.assert_array_equal(live, whole)
+        np.testing.assert_array_equal(whole, evaluate(pool.programs[p], tasks).per_task)
+        scores.add(float(whole.mean()))
+    assert len(scores) > 3  # programs that differ, not one degenerate score
+    np.testing.assert_array_equal(pool.run_live(tasks), pool.run(tasks))  # a whole pool: its last program
+    assert 0.0 < pool.live_share() < 1.0
 
 
 def test_program_that_fails_its_first_prediction():
