@@ -23,14 +23,16 @@ which times the driver's steps by wrapping them (:class:`Meter`):
   the final ``Run.checkpoint()`` it ends with; past ``--seconds`` it drains the batches in flight,
   writing the parts a round under way still owes); "sustained": per second outside checkpoint work;
 - driver CPU per message, outside checkpoint work: the process's CPU (``getrusage``, all threads)
-  over the loop, less the checkpoint work below, per message; split into the driver's own (this
+  over the loop, less the checkpoint work below (the loop thread's, by ``time.thread_time``, and
+  the parts the writer thread wrote), per message; split into the driver's own (this
   thread outside the pool's ``submit``/``wait``, by ``time.thread_time``) and the pool's (this
-  thread inside them, plus every other thread). In the Ray mode the pool's share is Ray's cost per
+  thread inside them, plus every other thread but the writer). In the Ray mode the pool's share is Ray's cost per
   message (its client calls and threads); in the simulation it is the fake pool's, left out;
 - checkpoint work, spread over a *round*: ``Run._want_snapshots`` starts one; each island's
-  snapshot is fetched and written to its own part as soon as the island is idle
-  (``Run._snapshot``, and within it ``RunDir.write_part``: seconds, CPU and bytes per part); then
-  ``Run._checkpoint`` commits (the migrants part and the manifest: seconds and CPU). Checkpoint
+  snapshot is fetched as soon as the island is idle (``Run._snapshot``) and handed to the writer
+  thread, which writes it to its own part (``RunDir.write_part``: seconds, CPU and bytes per part);
+  then ``Run._checkpoint`` waits for the round's parts and commits (the migrants part and the
+  manifest: seconds, and the loop thread's CPU). Checkpoint
   bytes: the ``checkpoint/`` directory after a commit, and before it (old and new parts: the disk
   use peak). The round ``Run.search()`` ends with (every island idle) is measured too and shown
   apart; the model takes the loop's commits, the final one only where the loop had none;
@@ -58,18 +60,21 @@ experiment's defaults (``report_every``, ``checkpoint_seconds``, ``islands.migra
 - driver CPU per message = own(N) + ray(N), each ``a + c*N`` fitted over the counts measured (own:
   the simulation's if run, else the Ray runs'; ray: the Ray runs', else ``--ray-ms-per-message``,
   a figure a Ray run printed). The driver's work per message no longer walks the islands in
-  Python, so c should be small: it is what still grows with N (numpy over every island's figures);
-- driver CPU = messages/s x CPU per message + (commit CPU + N x CPU per part) / checkpoint period;
+  Python, so c should be small: it is what still grows with N;
+- driver CPU = messages/s x CPU per message + (commit CPU + N x snapshot fetch CPU) / checkpoint
+  period: the loop's thread (and Ray's client threads). The island parts are written on the
+  driver's writer thread (``Run._write_part``), another core: part writer CPU = N x CPU per part /
+  checkpoint period;
 - commit seconds = ``k0 + k1*N`` fitted (the manifest and the migrants part grow with N);
 - part writes per round = N x one part's bytes / the write rate measured through ``write_part``
-  (``np.savez``, sha256, fsync): the seconds the driver's thread spends writing parts per
+  (``np.savez``, sha256, fsync): the seconds the writer thread spends writing parts per
   checkpoint period, one part as each island comes back; above the period the disk cannot keep up;
 - driver memory = m0 + N x (its memory per island measured, less migrants, + the migrants it holds
   per island: one round per ``migrate_every`` individuals over a checkpoint period, plus the lag's
   rounds, plus two).
 
 Limits (the first one crossed is what breaks first): driver CPU above one core (its loop is one
-Python thread), a commit above 10 s, driver memory above this machine's (``--memory-limit-gb``), a
+Python thread), the part writer above one core (one thread too), a commit above 10 s, driver memory above this machine's (``--memory-limit-gb``), a
 round's part writes above the checkpoint period.
 
 Caveats: in the Ray mode the islands share few cores, so its per-message figures (the driver's
@@ -474,7 +479,8 @@ class Meter:
         self.commits: list[dict] = []
         self.rounds: list[dict] = []
         self.round: dict | None = None  # the round under way
-        self.parts = {"count": 0, "wall": 0.0, "cpu": 0.0, "bytes": 0, "max_wall": 0.0}  # island parts written
+        # island parts written (cpu: the writing thread's; cpu_in_loop: of those written during the loop)
+        self.parts = {"count": 0, "wall": 0.0, "cpu": 0.0, "cpu_in_loop": 0.0, "bytes": 0, "max_wall": 0.0}
         self.snapshots = {"count": 0, "wall": 0.0, "cpu": 0.0}  # Run._snapshot calls that took one
         self.messages = 0
         self.pool_thread = 0.0  # this thread's CPU inside pool.submit / pool.wait
@@ -521,7 +527,7 @@ class Meter:
             try:
                 snapshot(run, island)
             finally:
-                wall, cpu, _ = meter._leave(start)
+                wall, _, cpu = meter._leave(start)  # this thread's: the part is written on the writer thread
                 meter.snapshots["count"] += 1
                 meter.snapshots["wall"] += wall
                 meter.snapshots["cpu"] += cpu
@@ -531,12 +537,14 @@ class Meter:
         def timed_write_part(store, name: str, arrays: dict) -> dict:
             start = _clock()
             entry = write_part(store, name, arrays)
-            wall, cpu, _ = _since(start)
+            wall, _, cpu = _since(start)  # the calling thread's CPU: island parts are on the writer thread
             if name.startswith("island"):  # the migrants part is the commit's
                 size = (store.path / store.CHECKPOINT / entry["file"]).stat().st_size
                 for key, spent in (("count", 1), ("wall", wall), ("cpu", cpu), ("bytes", size)):
                     meter.parts[key] += spent
                 meter.parts["max_wall"] = max(meter.parts["max_wall"], wall)
+                if meter.phase == "loop":
+                    meter.parts["cpu_in_loop"] += cpu
                 if meter.round is not None:
                     meter.round["islands"] += 1
                     meter.round["part_wall"] += wall
@@ -560,7 +568,7 @@ class Meter:
                 before = dir_bytes(folder) if folder.is_dir() else 0  # old and new parts: the disk use peak
                 commit_start = _clock()
                 commit(run)
-                wall, cpu, _ = _since(commit_start)
+                wall, _, cpu = _since(commit_start)  # the loop thread's CPU (the wait for the writer is not)
                 after = dir_bytes(folder)
             finally:
                 meter._leave(start)
@@ -807,7 +815,9 @@ def derive(r: dict, migrant_round_bytes: int) -> dict:
     full = [x for x in r["rounds"] if x["islands"] == n]  # rounds in which every island wrote its part
     loop_full = [x for x in full if x["phase"] == "loop"]
     parts, snaps = r["parts"], r["snapshots"]
-    per_message = (r["loop_cpu"] - work["cpu"]) / messages if messages else None
+    # every thread's CPU in the loop, less the checkpoint work: the loop thread's own (its thread
+    # CPU) and the island parts the writer thread wrote meanwhile
+    per_message = (r["loop_cpu"] - work["thread"] - parts["cpu_in_loop"]) / messages if messages else None
     own = (r["loop_thread"] - work["thread"] - r["pool_thread"]) / messages if messages else None
     peak = r["driver_peak_rss_search"] or r["driver_peak_rss_lifetime"]
     row = {
@@ -844,8 +854,8 @@ def derive(r: dict, migrant_round_bytes: int) -> dict:
         "part_write_bytes_per_second": parts["bytes"] / parts["wall"] if parts["wall"] > 0 else None,
         "part_bytes_per_cpu_second": parts["bytes"] / parts["cpu"] if parts["cpu"] > 0 else None,
         # fetching a snapshot from the pool, and Run._snapshot's own work around the write
-        "snapshot_fetch_seconds": (snaps["wall"] - parts["wall"]) / snaps["count"] if snaps["count"] else None,
-        "snapshot_fetch_cpu": (snaps["cpu"] - parts["cpu"]) / snaps["count"] if snaps["count"] else None,
+        "snapshot_fetch_seconds": snaps["wall"] / snaps["count"] if snaps["count"] else None,
+        "snapshot_fetch_cpu": snaps["cpu"] / snaps["count"] if snaps["count"] else None,
         "round_part_seconds": _mean([x["part_wall"] for x in loop_full or full]),
         "round_span_seconds": _mean([x["span"] for x in loop_full]),
         "checkpoint_bytes": full[-1]["bytes"] if full else None,
@@ -955,12 +965,14 @@ def extrapolate(rows: list[dict], info: dict, opts: argparse.Namespace, memory_l
         def per_message(n):
             return own_message(n) + ray_message(n)
 
-        def checkpoint_cpu(n):  # per round: the commit, and per island its snapshot fetched and written
-            per_part = part_bytes / cpu_rate if cpu_rate else 0.0
-            return commit_cpu[0] + commit_cpu[1] * n + n * (per_part + fetch_cpu)
+        def checkpoint_cpu(n):  # per round, on the loop's thread: the commit, and per island its snapshot fetched
+            return commit_cpu[0] + commit_cpu[1] * n + n * fetch_cpu
 
         def cpu(n):
             return messages(n) * per_message(n) + checkpoint_cpu(n) / period
+
+        def writer_cpu(n):  # cores of the writer thread: every island's part once per period
+            return n * (part_bytes / cpu_rate if cpu_rate else 0.0) / period
 
         def commit(n):
             return commit_wall[0] + commit_wall[1] * n
@@ -973,6 +985,7 @@ def extrapolate(rows: list[dict], info: dict, opts: argparse.Namespace, memory_l
 
         limits = {
             f"driver CPU > {CPU_LIMIT:g} core": first_crossing(cpu, CPU_LIMIT),
+            f"part writer > {CPU_LIMIT:g} core": first_crossing(writer_cpu, CPU_LIMIT),
             f"commit > {COMMIT_LIMIT_S:g} s": first_crossing(commit, COMMIT_LIMIT_S),
             f"driver memory > {memory_limit / GIB:.0f} GiB": first_crossing(memory, memory_limit),
             f"part writes per round > the {period:g} s checkpoint period": first_crossing(writes, period),
@@ -994,6 +1007,7 @@ def extrapolate(rows: list[dict], info: dict, opts: argparse.Namespace, memory_l
                 "driver_cpu_messages": messages(n) * per_message(n),
                 "driver_cpu_checkpoints": checkpoint_cpu(n) / period,
                 "driver_cpu_share": cpu(n),
+                "writer_cpu_share": writer_cpu(n),
                 "commit_seconds": commit(n),
                 "part_writes_per_round_seconds": writes(n),
                 "snapshot_fetches_per_round_seconds": n * fetch,
@@ -1166,7 +1180,8 @@ def report(
         print(
             f"    at {at['islands']:,}: {at['messages_per_second']:,.0f} messages/s x (driver "
             f"{at['own_cpu_per_message'] / us:.1f} + {ray_part}) us = {at['driver_cpu_messages']:.2f} cores, + "
-            f"{at['driver_cpu_checkpoints']:.2f} for checkpoints = driver CPU {at['driver_cpu_share']:.2f} cores\n"
+            f"{at['driver_cpu_checkpoints']:.2f} for checkpoints = driver CPU {at['driver_cpu_share']:.2f} cores; "
+            f"part writer thread {at['writer_cpu_share']:.2f} cores\n"
             f"    commit {at['commit_seconds']:.2f} s; a round writes {at['checkpoint_bytes'] / GIB:.2f} GiB of parts in "
             f"{at['part_writes_per_round_seconds']:.1f} s{f' (+ {fetches:.1f} s of snapshot fetches)' if fetches else ''}"
             f" per {sc['checkpoint_period_seconds']:g} s period = {at['disk_bytes_per_second_needed'] / MIB:.0f} MiB/s; "

@@ -218,3 +218,72 @@ def test_a_resumed_run_keeps_its_islands(tmp_path, capsys):
     assert main(["run", "--resume", "--out", out, "--workers", "2"]) == 2
     err = capsys.readouterr().err
     assert "--workers 2" in err and "has 1 island;" in err
+
+
+def test_snapshot_parts_are_written_off_the_loop_thread_and_resume_exactly(tmp_path, monkeypatch):
+    """Island parts go through the writer thread (the loop's thread only commits: migrants and
+    manifest); a commit waits for them, so what is committed resumes the run exactly."""
+    import threading
+
+    writers = []
+    write_part = RunDir.write_part
+
+    def recording(self, name, arrays):
+        writers.append((name.startswith("island"), threading.current_thread() is threading.main_thread()))
+        return write_part(self, name, arrays)
+
+    monkeypatch.setattr(RunDir, "write_part", recording)
+    exp = islands(checkpoint_seconds=1e-9)  # a checkpoint after every batch
+    run(exp.with_overrides(**{"stop.max_individuals": 5000}), tmp_path / "split")
+    run(exp, tmp_path / "split", resume=True)
+    assert {(True, False), (False, True)} == set(writers)  # island parts off the main thread, migrants on it
+    assert not any(t.name.startswith("zero-checkpoint") for t in threading.enumerate())  # none left behind
+    run(exp, tmp_path / "whole")
+    assert _outcome(tmp_path / "split") == _outcome(tmp_path / "whole")
+    assert _champions(tmp_path / "split") == _champions(tmp_path / "whole")
+
+
+def test_a_part_that_cannot_be_written_stops_the_run_with_the_store_error(tmp_path, monkeypatch):
+    from zero.errors import StoreError
+
+    write_part = RunDir.write_part
+
+    def failing(self, name, arrays):
+        if name == "island1":
+            raise StoreError(self.path / "checkpoint", "cannot write (No space left on device)")
+        return write_part(self, name, arrays)
+
+    monkeypatch.setattr(RunDir, "write_part", failing)
+    exp = islands(checkpoint_seconds=1e-9)
+    with pytest.raises(StoreError, match="No space left on device"):
+        run(exp, tmp_path / "r")
+    manifest = RunDir(tmp_path / "r").checkpoint_manifest()
+    assert manifest is not None  # the last commit before the failure is still the run's checkpoint
+
+
+def test_progress_totals_are_the_figures_over_every_island_reported():
+    """The running totals of the progress record equal the figures taken afresh over each island's
+    latest batch, whatever order the batches come back in."""
+    from zero.search.driver import _Totals
+    from zero.search.island import Batch
+
+    rng = np.random.default_rng(0)
+    count = 7
+    totals, latest = _Totals(count), {}
+    for _ in range(300):
+        island = int(rng.integers(count))
+        figures = {"best_fitness": float(rng.random()), "fec_hit_rate": float(rng.random()),
+                   "mean_fitness": None if rng.random() < 0.2 else float(rng.random()),
+                   "evaluations": int(rng.integers(1000)), "hurdle_stops": int(rng.integers(100))}  # fmt: skip
+        batch = Batch(island=island, individuals=0, seconds=1.0, restarted=False, immigrants=0, **figures)
+        rate = float(rng.random() * 1e5)
+        totals.update(island, rate, batch)
+        latest[island] = (rate, figures)
+        got = totals.figures()
+        means = [f["mean_fitness"] for _, f in latest.values() if f["mean_fitness"] is not None]
+        assert got["individuals_per_second"] == pytest.approx(sum(r for r, _ in latest.values()), rel=1e-12)
+        assert got["best_fitness"] == max(f["best_fitness"] for _, f in latest.values())
+        assert got["mean_fitness"] == (pytest.approx(np.mean(means), rel=1e-9) if means else None)
+        assert got["fec_hit_rate"] == pytest.approx(np.mean([f["fec_hit_rate"] for _, f in latest.values()]), rel=1e-9)
+        assert got["evaluations"] == sum(f["evaluations"] for _, f in latest.values())
+        assert got["hurdle_stops"] == sum(f["hurdle_stops"] for _, f in latest.values())

@@ -76,7 +76,10 @@ def _json_text(record: dict, source: Path, indent: int | None = None) -> str:
     """``record`` as JSON; TypeError if it is not a dict or holds a value JSON cannot write."""
     if not isinstance(record, dict):
         raise TypeError(f"{source}: a record must be a dict, got {type(record).__name__}")
-    return json.dumps(to_plain(record), indent=indent, allow_nan=False)
+    try:  # most records are plain already: JSON writes them as to_plain would, without the walk
+        return json.dumps(record, indent=indent, allow_nan=False)
+    except (TypeError, ValueError):  # NumPy values or keys, NaN or infinity: made plain first
+        return json.dumps(to_plain(record), indent=indent, allow_nan=False)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

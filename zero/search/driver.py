@@ -34,16 +34,18 @@ in this process, about a second of batches on Ray), ``champions.jsonl`` one per 
 islands' snapshots and the migrants still needed), ``final.json`` at the end.
 
 Scale (hundreds of islands): each island's snapshot is written to its own checkpoint part as soon
-as it arrives and is not kept in memory (a lost island is rebuilt from the file), so the driver
-holds at most one snapshot at a time and a checkpoint's commit writes only the migrants and the
+as it arrives, on a writer thread (hashing, zipping and writing release the GIL, so the loop's
+thread goes on with the next message), and is not kept in memory once written (a lost island is
+rebuilt from the file); a commit waits for the round's parts, then writes only the migrants and the
 manifest. Per message the driver does constant work: it submits only the island whose batch came
 back and its successor (the one island that may have been waiting for its migrants), and keeps its
-counts and figures as running totals and arrays rather than walking every island.
+counts and figures as running totals rather than walking every island.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -65,7 +67,6 @@ STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_i
 STOP_TERMINATED = "terminated"  # SIGTERM (a scheduler's time limit or preemption): stopped as on Ctrl-C, see interrupt.py
 MAX_LOSSES = 3  # an island lost this many times ends the run (a worker that keeps dying is a bug or no memory)
 _ISLAND_PART, _MIGRANTS_PART = "island{}", "migrants"  # checkpoint parts
-_FIGURES = ("rate", "best_fitness", "mean_fitness", "fec_hit_rate", "evaluations", "hurdle_stops")  # per island, for the progress record
 
 
 @dataclass
@@ -84,7 +85,8 @@ class _IslandView:
 
     individuals: int = 0  # the island's count after its last batch back
     logged: int = 0  # the highest count already logged (a replay after a loss is not logged again)
-    part: dict | None = None  # the checkpoint part holding its latest snapshot (None: it starts from scratch)
+    part: dict | Future | None = None  # the checkpoint part holding its latest snapshot (None: it starts from
+    # scratch; a Future while the part is being written, see Run._part)
     snapshot_individuals: int = 0
     busy: bool = False
     losses: int = 0
@@ -92,6 +94,50 @@ class _IslandView:
     wants_snapshot: bool = False
     latest: Batch | None = None
     busy_seconds: float = 0.0  # compute seconds of its batches this session (the rest it waited or was called)
+
+
+class _Totals:
+    """Each island's figures from its latest batch, and their totals over the islands that have
+    one, for the progress record. Kept as batches come back (the old figures out, the new in), so
+    that a message costs the same with 10 islands or 1,000; only the best fitness, a maximum, is
+    taken over the islands each time (one vectorized pass)."""
+
+    def __init__(self, count: int):
+        self.latest: list[tuple[float, float | None, float, int, int] | None] = [None] * count
+        self.best = np.full(count, -np.inf)
+        self.reported = self.with_mean = self.evaluations = self.hurdle_stops = 0
+        self.rate = self.mean = self.fec_hit_rate = 0.0  # sums over the islands reported
+
+    def update(self, island: int, rate: float, batch: Batch) -> None:
+        old = self.latest[island]
+        if old is None:
+            self.reported += 1
+        else:
+            self._add(old, -1)
+        new = (float(rate), None if batch.mean_fitness is None else float(batch.mean_fitness),
+               float(batch.fec_hit_rate), int(batch.evaluations), int(batch.hurdle_stops))  # fmt: skip
+        self._add(new, 1)
+        self.latest[island] = new
+        self.best[island] = batch.best_fitness
+
+    def _add(self, figures: tuple, sign: int) -> None:
+        rate, mean, hits, evaluations, stops = figures
+        self.rate += sign * rate
+        self.fec_hit_rate += sign * hits
+        self.evaluations += sign * evaluations
+        self.hurdle_stops += sign * stops
+        if mean is not None:  # an island's mean is None until its population is full
+            self.mean += sign * mean
+            self.with_mean += sign
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "individuals_per_second": self.rate,
+            "best_fitness": float(self.best.max()),
+            "mean_fitness": self.mean / self.with_mean if self.with_mean else None,
+            "fec_hit_rate": self.fec_hit_rate / self.reported,
+            "evaluations": self.evaluations, "hurdle_stops": self.hurdle_stops,
+        }  # fmt: skip
 
 
 class Run:
@@ -125,7 +171,9 @@ class Run:
         self._below_limit = self.count  # islands that have not reached their limit
         self._wanting = 0  # islands whose snapshot the checkpoint under way still needs
         self._ready: list[int] = []  # islands that may have become submittable since the last submissions
-        self._figures = np.full((self.count, len(_FIGURES)), np.nan)  # each island's latest batch (NaN: none yet)
+        self._totals = _Totals(self.count)
+        self._writer: ThreadPoolExecutor | None = None  # writes snapshot parts off the loop's thread (see _snapshot)
+        self._last_write: Future | None = None  # the part it was last asked to write
         source = str(self.store.path / "checkpoint")
         if resume:
             self._restore(source)
@@ -138,9 +186,10 @@ class Run:
     # ---- state kept across sessions
 
     def _checkpoint(self) -> None:
-        """Commit the islands' latest snapshot parts (already written) with the migrants still needed."""
+        """Commit the islands' latest snapshot parts (waiting for any still being written) with the
+        migrants still needed."""
+        parts = {_ISLAND_PART.format(i): self._part(i) for i, v in enumerate(self.views) if v.part is not None}
         migrants = {f"{i}.{r}.{k}": v for (i, r), m in sorted(self.migrants.items()) for k, v in m._asdict().items()}
-        parts = {_ISLAND_PART.format(i): v.part for i, v in enumerate(self.views) if v.part is not None}
         parts[_MIGRANTS_PART] = self.store.write_part(_MIGRANTS_PART, migrants)
         meta = {
             "seconds": self.seconds, "islands": [{"individuals": v.snapshot_individuals} for v in self.views],
@@ -152,8 +201,30 @@ class Run:
 
     def _snapshot_of(self, island: int) -> dict[str, np.ndarray] | None:
         """``island``'s latest snapshot, read back from its checkpoint part (None: none yet)."""
-        part = self.views[island].part
+        part = self._part(island)
         return None if part is None else self.store.read_part(part)
+
+    def _part(self, island: int) -> dict | None:
+        """``island``'s part entry (:meth:`RunDir.write_part`), once its write has finished."""
+        view = self.views[island]
+        if isinstance(view.part, Future):
+            view.part = view.part.result()  # a failed write raises here, as it would have in _snapshot
+        return view.part
+
+    def _write_part(self, island: int, snapshot: dict[str, np.ndarray]) -> Future:
+        """Write ``island``'s part on the writer thread. One thread, so parts are numbered in the
+        order they were asked for; the loop's thread goes on with the next message meanwhile (hashing,
+        zipping and writing release the GIL). A snapshot is the island's own copy (Island.snapshot,
+        or Ray's), which nothing else writes to."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zero-checkpoint")
+        self._last_write = self._writer.submit(self.store.write_part, _ISLAND_PART.format(island), snapshot)
+        return self._last_write
+
+    def _parts_written(self) -> bool:
+        """Whether the writer thread has written every part asked of it (one thread: in order, so
+        the last one done means all are): a commit then waits for nothing."""
+        return self._last_write is None or self._last_write.done()
 
     def _restore(self, source: str) -> None:
         found = self.store.checkpoint_manifest()
@@ -190,15 +261,14 @@ class Run:
         return split_evenly(self.experiment.config["stop"]["max_individuals"], self.count)
 
     def _record(self, batch: Batch, seconds: float) -> dict[str, Any]:
-        # vectorized over the islands that have a batch back: microseconds at 1,000 islands
-        rate, best, mean, hits, evaluations, stops = self._figures[~np.isnan(self._figures[:, 0])].T
-        mean = mean[~np.isnan(mean)]  # an island's mean is None until its population is full
+        totals = self._totals.figures()
         return {
             "individuals": self.individuals, "seconds": round(seconds, 3),
-            "individuals_per_second": float(rate.sum()),
-            "best_fitness": float(best.max()), "mean_fitness": float(mean.mean()) if mean.size else None,
+            "individuals_per_second": totals["individuals_per_second"],
+            "best_fitness": totals["best_fitness"], "mean_fitness": totals["mean_fitness"],
             "best_select_fitness": None if self.champion is None else self.champion.select_fitness,
-            "fec_hit_rate": float(hits.mean()), "evaluations": int(evaluations.sum()), "hurdle_stops": int(stops.sum()),
+            "fec_hit_rate": totals["fec_hit_rate"], "evaluations": totals["evaluations"],
+            "hurdle_stops": totals["hurdle_stops"],
             "island": batch.island, "island_individuals": batch.individuals,
             "island_best_fitness": batch.best_fitness, "island_mean_fitness": batch.mean_fitness,
             "immigrants": batch.immigrants,
@@ -215,8 +285,7 @@ class Run:
         self._busy -= 1
         self._set_individuals(batch.island, batch.individuals)
         view.busy, view.latest = False, batch
-        self._figures[batch.island] = [rate, batch.best_fitness, np.nan if batch.mean_fitness is None else batch.mean_fitness,
-                                       batch.fec_hit_rate, batch.evaluations, batch.hurdle_stops]  # fmt: skip
+        self._totals.update(batch.island, rate, batch)
         for round_, migrants in batch.migrants.items():
             self.migrants[(batch.island, round_)] = migrants
         if batch.individuals <= view.logged:
@@ -341,7 +410,7 @@ class Run:
         except IslandLost as e:
             self._lose(island, e)
             return
-        view.part = self.store.write_part(_ISLAND_PART.format(island), snapshot)
+        view.part = self._write_part(island, snapshot)
         view.snapshot_individuals, view.wants_snapshot = view.individuals, False
         self._wanting -= 1
 
@@ -392,7 +461,7 @@ class Run:
                     self._want_snapshots()
                 elif checkpoint_due and reason is None:  # once stopping, the final checkpoint takes them
                     self._snapshot(island)
-                if checkpoint_due and self._wanting == 0:
+                if checkpoint_due and self._wanting == 0 and self._parts_written():  # the loop never waits on the disk
                     self.seconds, started = clock(), time.perf_counter()
                     last_checkpoint, checkpoint_due = started, False
                     self._prune_migrants()
@@ -410,6 +479,9 @@ class Run:
         self._want_snapshots()
         self._prune_migrants()
         self._checkpoint()
+        if self._writer is not None:  # every part is written (committed above): no thread left behind
+            self._writer.shutdown()
+            self._writer = None
 
     def finish(self, reason: str) -> Outcome:
         """Pick the champion (the recorded candidates and each island's current best) and score it
