@@ -287,3 +287,32 @@ def test_progress_totals_are_the_figures_over_every_island_reported():
         assert got["fec_hit_rate"] == pytest.approx(np.mean([f["fec_hit_rate"] for _, f in latest.values()]), rel=1e-9)
         assert got["evaluations"] == sum(f["evaluations"] for _, f in latest.values())
         assert got["hurdle_stops"] == sum(f["hurdle_stops"] for _, f in latest.values())
+
+
+def test_snapshots_waiting_for_the_writer_are_bounded(tmp_path, monkeypatch):
+    """A disk slower than the snapshots arrive makes the loop wait, not the driver's memory grow:
+    at most MAX_PENDING_PARTS snapshots are held for the writer thread; the run is unchanged."""
+    import time
+
+    from zero.search import driver
+
+    write_part, submit = RunDir.write_part, Run._write_part
+    held = []
+
+    def slow(self, name, arrays):
+        time.sleep(0.02)
+        return write_part(self, name, arrays)
+
+    def counting(self, island, snapshot):
+        future = submit(self, island, snapshot)
+        held.append(sum(not f.done() for f in self._pending_writes))
+        return future
+
+    exp = islands(count=4, checkpoint_seconds=1e-9)
+    run(exp, tmp_path / "fast")
+    monkeypatch.setattr(driver, "MAX_PENDING_PARTS", 2)
+    monkeypatch.setattr(RunDir, "write_part", slow)
+    monkeypatch.setattr(Run, "_write_part", counting)
+    run(exp, tmp_path / "slow")
+    assert max(held) == 2  # the bound was reached, and held
+    assert _outcome(tmp_path / "slow") == _outcome(tmp_path / "fast")

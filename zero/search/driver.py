@@ -36,15 +36,17 @@ islands' snapshots and the migrants still needed), ``final.json`` at the end.
 Scale (hundreds of islands): each island's snapshot is written to its own checkpoint part as soon
 as it arrives, on a writer thread (hashing, zipping and writing release the GIL, so the loop's
 thread goes on with the next message), and is not kept in memory once written (a lost island is
-rebuilt from the file); a commit waits for the round's parts, then writes only the migrants and the
-manifest. Per message the driver does constant work: it submits only the island whose batch came
-back and its successor (the one island that may have been waiting for its migrants), and keeps its
-counts and figures as running totals rather than walking every island.
+rebuilt from the file; at most ``MAX_PENDING_PARTS`` snapshots wait for the writer); the commit
+comes once the round's parts are written, and writes only the migrants and the manifest. Per
+message the driver does constant work: it submits only the island whose batch came back and its
+successor (the one island that may have been waiting for its migrants), and keeps its counts and
+figures as running totals rather than walking every island.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,7 @@ from zero.tasks import split_evenly
 STOP_SOLVED, STOP_INDIVIDUALS, STOP_SECONDS, STOP_INTERRUPTED = "solved", "max_individuals", "max_seconds", "interrupted"
 STOP_TERMINATED = "terminated"  # SIGTERM (a scheduler's time limit or preemption): stopped as on Ctrl-C, see interrupt.py
 MAX_LOSSES = 3  # an island lost this many times ends the run (a worker that keeps dying is a bug or no memory)
+MAX_PENDING_PARTS = 4  # snapshots held for the writer thread at most: the driver's memory stays a few parts
 _ISLAND_PART, _MIGRANTS_PART = "island{}", "migrants"  # checkpoint parts
 
 
@@ -173,7 +176,7 @@ class Run:
         self._ready: list[int] = []  # islands that may have become submittable since the last submissions
         self._totals = _Totals(self.count)
         self._writer: ThreadPoolExecutor | None = None  # writes snapshot parts off the loop's thread (see _snapshot)
-        self._last_write: Future | None = None  # the part it was last asked to write
+        self._pending_writes: deque[Future] = deque()  # parts asked of it and maybe not yet written, oldest first
         source = str(self.store.path / "checkpoint")
         if resume:
             self._restore(source)
@@ -215,16 +218,23 @@ class Run:
         """Write ``island``'s part on the writer thread. One thread, so parts are numbered in the
         order they were asked for; the loop's thread goes on with the next message meanwhile (hashing,
         zipping and writing release the GIL). A snapshot is the island's own copy (Island.snapshot,
-        or Ray's), which nothing else writes to."""
+        or Ray's), which nothing else writes to. At most MAX_PENDING_PARTS wait for the writer: past
+        that the loop waits for the oldest, so a disk slower than the snapshots arrive bounds
+        the driver's memory, not the other way round."""
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zero-checkpoint")
-        self._last_write = self._writer.submit(self.store.write_part, _ISLAND_PART.format(island), snapshot)
-        return self._last_write
+        while self._pending_writes and self._pending_writes[0].done():
+            self._pending_writes.popleft()
+        if len(self._pending_writes) >= MAX_PENDING_PARTS:
+            self._pending_writes.popleft().exception()  # waits; an error is raised where the part is read (_part)
+        written = self._writer.submit(self.store.write_part, _ISLAND_PART.format(island), snapshot)
+        self._pending_writes.append(written)
+        return written
 
     def _parts_written(self) -> bool:
         """Whether the writer thread has written every part asked of it (one thread: in order, so
         the last one done means all are): a commit then waits for nothing."""
-        return self._last_write is None or self._last_write.done()
+        return not self._pending_writes or self._pending_writes[-1].done()
 
     def _restore(self, source: str) -> None:
         found = self.store.checkpoint_manifest()
