@@ -107,8 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commit", required=True, help="the earlier commit (any git revision of this repository)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--core", type=int, default=1)
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="per figure (interpreter, default 3) or search window (search, default 30)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="per figure (interpreter, default 3) or search window (search, default 30)",
+    )
     parser.add_argument("--space", default="paper_full")
     parser.add_argument("--feature-size", type=int, default=16)
     parser.add_argument("--experiment", type=Path, help="search mode: an experiment file both commits can read")
@@ -167,10 +171,16 @@ def describe(mode: str, row: dict) -> str:
 
 def conclude(mode: str, rows: list[dict]) -> str:
     if mode == "search":
-        return summary("individuals/s, after / before",
-                       [r["after"]["individuals_per_second"] / r["before"]["individuals_per_second"] for r in rows])
-    lines = [summary("whole programs, instructions/s after / before",
-                     [r["after"]["instructions_per_second"] / r["before"]["instructions_per_second"] for r in rows])]
+        return summary(
+            "individuals/s, after / before",
+            [r["after"]["individuals_per_second"] / r["before"]["individuals_per_second"] for r in rows],
+        )
+    lines = [
+        summary(
+            "whole programs, instructions/s after / before",
+            [r["after"]["instructions_per_second"] / r["before"]["instructions_per_second"] for r in rows],
+        )
+    ]
     if all("dead_code_removed" in r["after"] for r in rows):
         lines.append(summary("as the search evaluates them (dead code removed), evaluations/s after / before",
                              [r["after"]["dead_code_removed"]["evaluations_per_second"]
