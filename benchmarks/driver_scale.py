@@ -68,7 +68,9 @@ experiment's defaults (``report_every``, ``checkpoint_seconds``, ``islands.migra
 - commit seconds = ``k0 + k1*N`` fitted (the manifest and the migrants part grow with N);
 - part writes per round = N x one part's bytes / the write rate measured through ``write_part``
   (``np.savez``, sha256, fsync): the seconds the writer thread spends writing parts per
-  checkpoint period, one part as each island comes back; above the period the disk cannot keep up;
+  checkpoint period, one part as each island comes back; above the period the disk cannot keep up:
+  the search goes on (an island that comes back while the writer is full gives its snapshot at a
+  later return), but checkpoints come that much less often than ``checkpoint_seconds`` asks;
 - driver memory = m0 + N x (its memory per island measured, less migrants, + the migrants it holds
   per island: one round per ``migrate_every`` individuals over a checkpoint period, plus the lag's
   rounds, plus two).
@@ -78,8 +80,9 @@ Python thread), the part writer above one core (one thread too), a commit above 
 round's part writes above the checkpoint period.
 
 Caveats: in the Ray mode the islands share few cores, so its per-message figures (the driver's
-own and Ray's) include contention: take Ray's from a machine with a core per island and the
-driver's from the simulation. The simulation measures this machine's disk (parts are fsynced); its
+own and Ray's) include contention: take Ray's from a machine with a core per island, or from
+``benchmarks/ray_message_cost.py`` (idle islands, at the rounds of migrants a call carries), and
+the driver's from the simulation. The simulation measures this machine's disk (parts are fsynced); its
 per-message figure is taken while rounds of part writes churn the page cache: a long
 ``--checkpoint-seconds`` (e.g. 1000) leaves the loop without rounds, measuring messages alone, and
 the final round still gives the part figures (not the commit's, see above). The timing wrappers
@@ -481,7 +484,7 @@ class Meter:
         self.round: dict | None = None  # the round under way
         # island parts written (cpu: the writing thread's; cpu_in_loop: of those written during the loop)
         self.parts = {"count": 0, "wall": 0.0, "cpu": 0.0, "cpu_in_loop": 0.0, "bytes": 0, "max_wall": 0.0}
-        self.snapshots = {"count": 0, "wall": 0.0, "cpu": 0.0}  # Run._snapshot calls that took one
+        self.snapshots = {"count": 0, "deferred": 0, "wall": 0.0, "cpu": 0.0}  # Run._snapshot calls that took one, or deferred it
         self.messages = 0
         self.pool_thread = 0.0  # this thread's CPU inside pool.submit / pool.wait
         self.migrant_entries_max = 0  # (island, round) entries the driver held, at most (before a prune)
@@ -511,24 +514,25 @@ class Meter:
         want, snapshot, commit = Run._want_snapshots, Run._snapshot, Run._checkpoint
         prune, checkpoint, write_part = Run._prune_migrants, Run.checkpoint, RunDir.write_part
 
-        def timed_want(run) -> None:
+        def timed_want(run, defer: bool = False) -> None:
             meter.round = {"phase": meter.phase, "started": time.perf_counter(), "islands": 0, "part_wall": 0.0,
                            "part_cpu": 0.0, "snapshot_wall": 0.0}  # fmt: skip
             start = meter._enter()
             try:
-                want(run)
+                want(run, defer)
             finally:
                 meter._leave(start)
 
-        def timed_snapshot(run, island: int) -> None:
+        def timed_snapshot(run, island: int, defer: bool = False) -> None:
             if not run.views[island].wants_snapshot:
-                return snapshot(run, island)  # nothing owed: a check, not checkpoint work
+                return snapshot(run, island, defer)  # nothing owed: a check, not checkpoint work
             start = meter._enter()
             try:
-                snapshot(run, island)
+                snapshot(run, island, defer)
             finally:
                 wall, _, cpu = meter._leave(start)  # this thread's: the part is written on the writer thread
-                meter.snapshots["count"] += 1
+                meter.snapshots["deferred"] += run.views[island].wants_snapshot  # the writer was full: owed still
+                meter.snapshots["count"] += not run.views[island].wants_snapshot
                 meter.snapshots["wall"] += wall
                 meter.snapshots["cpu"] += cpu
                 if meter.round is not None:
@@ -1114,7 +1118,8 @@ def report(
                 f"  {row['islands']} islands: checkpoint work {100 * row['checkpoint_work_share']:.0f}% of the loop; a "
                 f"round's part writes {fmt(row['round_part_seconds'], '.2f')} s (round span "
                 f"{fmt(row['round_span_seconds'], '.2f')} s); snapshot fetch "
-                f"{fmt(row['snapshot_fetch_seconds'], '.2f', 1e-3)} ms per island; disk use peak "
+                f"{fmt(row['snapshot_fetch_seconds'], '.2f', 1e-3)} ms per island ({r['snapshots'].get('deferred', 0):,} "
+                "deferred while the writer was full); disk use peak "
                 f"{fmt(row['checkpoint_bytes_peak'], '.0f', MIB)} MiB\n"
                 f"    a call carried {r['individuals'] / max(r['messages'], 1):,.0f} individuals on average "
                 f"(report_every {r['settings']['report_every']:,}, migrate_every "

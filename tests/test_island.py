@@ -316,3 +316,71 @@ def test_snapshots_waiting_for_the_writer_are_bounded(tmp_path, monkeypatch):
     run(exp, tmp_path / "slow")
     assert max(held) == 2  # the bound was reached, and held
     assert _outcome(tmp_path / "slow") == _outcome(tmp_path / "fast")
+
+
+def test_a_slow_disk_stretches_the_round_not_the_search(tmp_path, monkeypatch):
+    """While MAX_PENDING_PARTS parts wait for the writer, an island that comes back in the search
+    loop is sent on and gives its snapshot at a later return: the loop never waits on the disk (only
+    the final checkpoint may), and the run and its resume are unchanged."""
+    import time
+
+    from zero.search import driver
+
+    write_part, write, snapshot = RunDir.write_part, Run._write_part, Run._snapshot
+    waits, deferred, stopping = [], [], []
+
+    def slow(self, name, arrays):
+        time.sleep(0.005)
+        return write_part(self, name, arrays)
+
+    def watched_write(self, island, snap):
+        waits.append((bool(stopping), self._writer_full()))  # full on entry: _write_part would wait
+        return write(self, island, snap)
+
+    def watched_snapshot(self, island, defer=False):
+        owed = self.views[island].wants_snapshot
+        snapshot(self, island, defer)
+        deferred.append(owed and self.views[island].wants_snapshot)
+
+    def final_checkpoint(self):
+        stopping.append(True)
+        return checkpoint(self)
+
+    exp = islands(count=4, checkpoint_seconds=1e-9)  # a round after every batch
+    exp = exp.with_overrides(**{"stop.max_individuals": 24000})
+    run(exp, tmp_path / "fast")
+    checkpoint = Run.checkpoint
+    monkeypatch.setattr(driver, "MAX_PENDING_PARTS", 1)
+    monkeypatch.setattr(RunDir, "write_part", slow)
+    monkeypatch.setattr(Run, "_write_part", watched_write)
+    monkeypatch.setattr(Run, "_snapshot", watched_snapshot)
+    monkeypatch.setattr(Run, "checkpoint", final_checkpoint)
+    run(exp.with_overrides(**{"stop.max_individuals": 16000}), tmp_path / "slow")
+    loop_waits = [full for final, full in waits if not final]
+    assert loop_waits and not any(loop_waits)  # parts were written in the loop, never by waiting
+    assert any(deferred)  # and some islands were sent on owing their snapshot
+    run(exp, tmp_path / "slow", resume=True)
+    assert _outcome(tmp_path / "slow") == _outcome(tmp_path / "fast")
+    assert _champions(tmp_path / "slow") == _champions(tmp_path / "fast")
+
+
+def test_a_snapshot_deferred_from_an_island_at_its_limit_is_taken_when_the_writer_has_room(tmp_path, monkeypatch):
+    """An island at its limit is never submitted again, so a snapshot deferred from it is owed
+    until the writer has room (else the round could not commit before the run ends)."""
+    r = Run(islands(count=3), tmp_path / "r")
+    r.pool.start(r._snapshot_of, "")
+    limit = r._limit(0)
+    r._set_individuals(0, limit)
+    full = [True]
+    monkeypatch.setattr(Run, "_writer_full", lambda self: full[0])
+    r._want_snapshots(defer=True)  # every island idle and owing one, the writer full
+    assert r._owed == [0] and all(v.wants_snapshot for v in r.views)  # islands 1, 2 give it when back
+    r.views[1].busy = True
+    r._owed.append(1)  # one resubmitted meanwhile (a lost island rebuilt) is not asked while busy
+    full[0] = False
+    r._snapshots_owed()
+    assert r._owed == [] and not r.views[0].wants_snapshot and r.views[1].wants_snapshot
+    assert r._part(0) is not None and r._wanting == 2
+    r.views[1].busy = False
+    r.checkpoint()  # the final checkpoint waits for the rest
+    assert not any(v.wants_snapshot for v in r.views)

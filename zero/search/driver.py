@@ -36,8 +36,11 @@ islands' snapshots and the migrants still needed), ``final.json`` at the end.
 Scale (hundreds of islands): each island's snapshot is written to its own checkpoint part as soon
 as it arrives, on a writer thread (hashing, zipping and writing release the GIL, so the loop's
 thread goes on with the next message), and is not kept in memory once written (a lost island is
-rebuilt from the file; at most ``MAX_PENDING_PARTS`` snapshots wait for the writer); the commit
-comes once the round's parts are written, and writes only the migrants and the manifest. Per
+rebuilt from the file). At most ``MAX_PENDING_PARTS`` snapshots wait for the writer: while that many
+do, an island that comes back is sent on without giving its snapshot and asked again at its next
+return (one at its limit, when the writer has room), so a disk slower than the snapshots arrive
+stretches the round, never the search. The commit comes once the round's parts are written, and
+writes only the migrants and the manifest. Per
 message the driver does constant work: it submits only the island whose batch came back and its
 successor (the one island that may have been waiting for its migrants), and keeps its counts and
 figures as running totals rather than walking every island.
@@ -177,6 +180,7 @@ class Run:
         self._totals = _Totals(self.count)
         self._writer: ThreadPoolExecutor | None = None  # writes snapshot parts off the loop's thread (see _snapshot)
         self._pending_writes: deque[Future] = deque()  # parts asked of it and maybe not yet written, oldest first
+        self._owed: list[int] = []  # idle islands at their limit whose snapshot waits for room at the writer
         source = str(self.store.path / "checkpoint")
         if resume:
             self._restore(source)
@@ -219,17 +223,23 @@ class Run:
         order they were asked for; the loop's thread goes on with the next message meanwhile (hashing,
         zipping and writing release the GIL). A snapshot is the island's own copy (Island.snapshot,
         or Ray's), which nothing else writes to. At most MAX_PENDING_PARTS wait for the writer: past
-        that the loop waits for the oldest, so a disk slower than the snapshots arrive bounds
-        the driver's memory, not the other way round."""
+        that the caller waits for the oldest, so a disk slower than the snapshots arrive bounds
+        the driver's memory, not the other way round (the search loop defers the snapshot instead,
+        see :meth:`_snapshot`; only the final checkpoint waits)."""
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zero-checkpoint")
-        while self._pending_writes and self._pending_writes[0].done():
-            self._pending_writes.popleft()
-        if len(self._pending_writes) >= MAX_PENDING_PARTS:
+        if self._writer_full():
             self._pending_writes.popleft().exception()  # waits; an error is raised where the part is read (_part)
         written = self._writer.submit(self.store.write_part, _ISLAND_PART.format(island), snapshot)
         self._pending_writes.append(written)
         return written
+
+    def _writer_full(self) -> bool:
+        """Whether MAX_PENDING_PARTS parts wait for the writer thread (one thread: they are done in
+        the order asked, so the finished ones are at the front)."""
+        while self._pending_writes and self._pending_writes[0].done():
+            self._pending_writes.popleft()
+        return len(self._pending_writes) >= MAX_PENDING_PARTS
 
     def _parts_written(self) -> bool:
         """Whether the writer thread has written every part asked of it (one thread: in order, so
@@ -399,21 +409,30 @@ class Run:
         self._set_individuals(island, view.snapshot_individuals)
         self._ready.append(island)
 
-    def _want_snapshots(self) -> None:
+    def _want_snapshots(self, defer: bool = False) -> None:
         """Start a checkpoint: every island owes a snapshot, unless its part is already at its
         count; the idle ones give it now, the others when their batch is back (:meth:`_snapshot`),
-        before their next one is submitted."""
+        before their next one is submitted. ``defer``: see :meth:`_snapshot`."""
         for view in self.views:
             view.wants_snapshot = view.part is None or view.snapshot_individuals != view.individuals or view.busy
         self._wanting = sum(v.wants_snapshot for v in self.views)
+        self._owed = []
         for i, view in enumerate(self.views):
             if not view.busy:
-                self._snapshot(i)
+                self._snapshot(i, defer)
 
-    def _snapshot(self, island: int) -> None:
-        """Write idle ``island``'s snapshot into its checkpoint part if it owes one (it is not kept)."""
+    def _snapshot(self, island: int, defer: bool = False) -> None:
+        """Write idle ``island``'s snapshot into its checkpoint part if it owes one (it is not kept).
+        ``defer`` (the search loop): while the writer thread is full, the island keeps owing it, so
+        the loop never waits on the disk: one short of its limit gives it when its next batch is
+        back, one at its limit (never submitted again) when the writer has room
+        (:meth:`_snapshots_owed`)."""
         view = self.views[island]
         if not view.wants_snapshot:
+            return
+        if defer and self._writer_full():
+            if view.individuals >= self._limit(island):
+                self._owed.append(island)
             return
         try:
             snapshot = self.pool.snapshot(island)
@@ -423,6 +442,14 @@ class Run:
         view.part = self._write_part(island, snapshot)
         view.snapshot_individuals, view.wants_snapshot = view.individuals, False
         self._wanting -= 1
+
+    def _snapshots_owed(self) -> None:
+        """Take the snapshots deferred from idle islands at their limit, while the writer has room
+        (one rebuilt after a loss and resubmitted meanwhile gives it when its batch is back)."""
+        while self._owed and not self._writer_full():
+            island = self._owed.pop()
+            if not self.views[island].busy:
+                self._snapshot(island, defer=True)
 
     def _prune_migrants(self) -> None:
         """Island i's migrants go to its successor only, and can be needed again only by it
@@ -468,9 +495,10 @@ class Run:
                 self._ready += [island, (island + 1) % self.count]  # its successor may be waiting for its migrants
                 if not checkpoint_due and reason is None and time.perf_counter() - last_checkpoint >= cfg["checkpoint_seconds"]:
                     checkpoint_due = True
-                    self._want_snapshots()
+                    self._want_snapshots(defer=True)
                 elif checkpoint_due and reason is None:  # once stopping, the final checkpoint takes them
-                    self._snapshot(island)
+                    self._snapshot(island, defer=True)
+                    self._snapshots_owed()
                 if checkpoint_due and self._wanting == 0 and self._parts_written():  # the loop never waits on the disk
                     self.seconds, started = clock(), time.perf_counter()
                     last_checkpoint, checkpoint_due = started, False
