@@ -322,3 +322,23 @@ def test_epoch_choice_scores_as_the_interpreter_does(tmp_path):
     passes = [rows[f"epoch {k} alone"][0] for k in range(1, 6)]
     assert max(passes) <= zero + 1e-12 and sum(result["chosen_epochs"]) == 3  # 3 final tasks
     assert 0.0 <= rows["chosen on validation, scored on test"][0] <= 1.0
+
+
+def test_ray_message_cost_prints_a_measured_row_per_round_count():
+    """benchmarks/ray_message_cost.py on idle Ray actors: a row per R with R rounds each way in
+    and out (the bytes a message carries) and a positive CPU per message for each repeat."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "ray_message_cost.py"
+    args = ["--rounds", "0,2", "--actors", "2", "--messages", "30", "--repeats", "2"]
+    done = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    round_kib = float(lines[0].split(" rows, ")[1].split(" KiB")[0])
+    rows = {int(line.split()[0]): line.split() for line in lines[2:]}
+    assert sorted(rows) == [0, 2]
+    assert float(rows[0][1]) == 0 and float(rows[2][1].replace(",", "")) == pytest.approx(4 * round_kib, abs=1)
+    for row in rows.values():
+        cpus = [float(x.strip(",").replace(",", "")) for x in row[2:4]]
+        assert len(cpus) == 2 and all(c > 0 for c in cpus)
+    bad = subprocess.run([sys.executable, str(script), "--rounds", "x"], capture_output=True, text=True, timeout=60,
+                         check=False)  # fmt: skip
+    assert bad.returncode == 2 and "--rounds x" in bad.stderr
