@@ -82,7 +82,10 @@ round's part writes above the checkpoint period.
 Caveats: in the Ray mode the islands share few cores, so its per-message figures (the driver's
 own and Ray's) include contention: take Ray's from a machine with a core per island, or from
 ``benchmarks/ray_message_cost.py`` (idle islands, at the rounds of migrants a call carries), and
-the driver's from the simulation. The simulation measures this machine's disk (parts are fsynced); its
+the driver's from the simulation. The simulated islands run as fast as the driver lets them, faster
+than real ones (the factor is printed): a round's commit writes the migrants sent since each
+island's successor gave its snapshot, so the migrants held and the loop's commits of a simulated
+run are that factor times a real run's; the final commit (every island idle) is not. The simulation measures this machine's disk (parts are fsynced); its
 per-message figure is taken while rounds of part writes churn the page cache: a long
 ``--checkpoint-seconds`` (e.g. 1000) leaves the loop without rounds, measuring messages alone, and
 the final round still gives the part figures (not the commit's, see above). The timing wrappers
@@ -1131,6 +1134,10 @@ def report(
             if mode == RAY:
                 store = r["object_store"]
                 print(f"    object store ({fmt(store['capacity'], '.0f', MIB)} MiB): {store['summary']}")
+            elif r["search_seconds"] > 0:  # the migrants a round leaves to commit scale with this factor
+                speed, modelled = r["individuals"] / r["search_seconds"], row["islands"] * r["island_rate"]
+                print(f"    simulated islands ran {speed:,.0f} individuals/s in all, {speed / modelled:.1f}x the model's rate "
+                      f"({modelled:,.0f}): the migrants held and a loop commit are that many times a real run's")  # fmt: skip
     s = runs[0]["settings"]
     print(
         f"settings: report_every {s['report_every']:,}, migrate_every {s['islands.migrate_every']:,}, "

@@ -39,8 +39,9 @@ thread goes on with the next message), and is not kept in memory once written (a
 rebuilt from the file). At most ``MAX_PENDING_PARTS`` snapshots wait for the writer: while that many
 do, an island that comes back is sent on without giving its snapshot and asked again at its next
 return (one at its limit, when the writer has room), so a disk slower than the snapshots arrive
-stretches the round, never the search. The commit comes once the round's parts are written, and
-writes only the migrants and the manifest. Per
+stretches the round, not the search. The commit comes once the round's parts are written, and
+writes only the migrants and the manifest, on the loop's thread: the migrants still needed are
+those sent since each successor's snapshot, so a longer round makes a larger commit. Per
 message the driver does constant work: it submits only the island whose batch came back and its
 successor (the one island that may have been waiting for its migrants), and keeps its counts and
 figures as running totals rather than walking every island.
