@@ -31,8 +31,10 @@ which times the driver's steps by wrapping them (:class:`Meter`):
 - checkpoint work, spread over a *round*: ``Run._want_snapshots`` starts one; each island's
   snapshot is fetched as soon as the island is idle (``Run._snapshot``) and handed to the writer
   thread, which writes it to its own part (``RunDir.write_part``: seconds, CPU and bytes per part);
-  then ``Run._checkpoint`` waits for the round's parts and commits (the migrants part and the
-  manifest: seconds, and the loop thread's CPU). Checkpoint
+  once they are written, the commit (``Run._commit_files``: the migrants part and the manifest;
+  seconds, bytes of migrants) is handed to the writer thread too, whose CPU is taken out of the
+  per-message figure like the parts' (the first and the final commit run on the loop's thread and
+  count as its checkpoint work). Checkpoint
   bytes: the ``checkpoint/`` directory after a commit, and before it (old and new parts: the disk
   use peak). The round ``Run.search()`` ends with (every island idle) is measured too and shown
   apart; the model takes the loop's commits, the final one only where the loop had none;
@@ -115,6 +117,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -514,7 +517,7 @@ class Meter:
         from zero.store import RunDir
 
         meter = self
-        want, snapshot, commit = Run._want_snapshots, Run._snapshot, Run._checkpoint
+        want, snapshot, commit = Run._want_snapshots, Run._snapshot, Run._commit_files
         prune, checkpoint, write_part = Run._prune_migrants, Run.checkpoint, RunDir.write_part
 
         def timed_want(run, defer: bool = False) -> None:
@@ -566,25 +569,34 @@ class Meter:
             finally:
                 meter._leave(start)
 
-        def timed_commit(run) -> None:
+        def timed_commit(run, parts: dict, migrants: dict, meta: dict) -> None:
+            # the loop's commits run on the writer thread (Run._commit_in_background): their CPU is
+            # the writer's, taken out of the per-message figure like the parts'; the first and the
+            # final commit run on the loop's thread and count as its checkpoint work
+            on_writer = threading.current_thread() is not threading.main_thread()
             folder = run.store.path / run.store.CHECKPOINT
-            migrant_entries = len(run.migrants)
+            migrant_entries = len(meta["migrants"])
             meter.migrant_entries_max = max(meter.migrant_entries_max, migrant_entries)
-            start = meter._enter()  # the directory's sizes count as checkpoint work, not as messages
+            start = None if on_writer else meter._enter()  # the directory's sizes are checkpoint work
             try:
                 before = dir_bytes(folder) if folder.is_dir() else 0  # old and new parts: the disk use peak
                 commit_start = _clock()
-                commit(run)
-                wall, _, cpu = _since(commit_start)  # the loop thread's CPU (the wait for the writer is not)
+                commit(run, parts, migrants, meta)
+                wall, _, cpu = _since(commit_start)  # this thread's CPU
                 after = dir_bytes(folder)
             finally:
-                meter._leave(start)
-            record = {"phase": meter.phase, "seconds": wall, "cpu": cpu, "bytes": after,
-                      "bytes_before": before, "migrant_entries": migrant_entries,
+                if start is not None:
+                    meter._leave(start)
+            if on_writer and meter.phase == "loop":
+                meter.parts["cpu_in_loop"] += cpu
+            record = {"phase": meter.phase, "seconds": wall, "cpu": 0.0 if on_writer else cpu, "writer_cpu": cpu * on_writer,
+                      "bytes": after, "bytes_before": before, "migrant_entries": migrant_entries,
+                      "migrant_bytes": sum(a.nbytes for a in migrants.values()),
                       "islands_in_it": sum(v.part is not None for v in run.views)}  # fmt: skip
             if meter.round is not None:
                 record["round"] = len(meter.rounds)
-                meter.round.update(commit_seconds=wall, commit_cpu=cpu, span=time.perf_counter() - meter.round["started"],
+                meter.round.update(commit_seconds=wall, commit_cpu=record["cpu"], migrant_bytes=record["migrant_bytes"],
+                                   span=time.perf_counter() - meter.round["started"],
                                    bytes=record["bytes"], bytes_before=before)  # fmt: skip
                 del meter.round["started"]
                 meter.rounds.append(meter.round)
@@ -596,7 +608,7 @@ class Meter:
             meter.phase = "final"
             checkpoint(run)
 
-        Run._want_snapshots, Run._snapshot, Run._checkpoint = timed_want, timed_snapshot, timed_commit
+        Run._want_snapshots, Run._snapshot, Run._commit_files = timed_want, timed_snapshot, timed_commit
         Run._prune_migrants, Run.checkpoint, RunDir.write_part = timed_prune, timed_checkpoint, timed_write_part
 
     def wrap_pool(self, pool) -> None:
@@ -849,6 +861,7 @@ def derive(r: dict, migrant_round_bytes: int) -> dict:
         "commit_seconds_mean": _mean([x["commit_seconds"] for x in loop_full or full]),
         "commit_seconds_max": max((x["commit_seconds"] for x in loop_full or full), default=None),
         "commit_cpu_mean": _mean([x["commit_cpu"] for x in loop_full or full]),
+        "commit_migrant_bytes_mean": _mean([x["migrant_bytes"] for x in loop_full or full]),
         "final_commit_seconds": full[-1]["commit_seconds"] if full and full[-1]["phase"] == "final" else None,
         "parts": parts["count"],
         "parts_bytes_total": parts["bytes"],
@@ -1080,8 +1093,8 @@ def report(
     common = (
         "msgs/s: batches back per second of the search loop (sust.: per second outside checkpoint work); "
         "CPU/msg: driver CPU per message outside checkpoint work, us (own: the driver's; {pool}); peak: driver "
-        "peak RSS; rounds: checkpoint rounds in the loop (full ones, with the final round); commit: Run._checkpoint "
-        "s (mean/max); part: one island part written, ms (wall/CPU) and MiB; ckpt: checkpoint/ after a commit, MiB"
+        "peak RSS; rounds: checkpoint rounds in the loop (full ones, with the final round); commit: its migrants "
+        "part and manifest written, s (mean/max; the loop's on the writer thread); part: one island part written, ms (wall/CPU) and MiB; ckpt: checkpoint/ after a commit, MiB"
     )
     for mode, pool in ((RAY, "Ray: its client calls and threads"), (SIMULATED, "pool: the fake pool's")):
         table = [(row, r) for row, r in zip(rows, runs) if row["mode"] == mode]
@@ -1129,7 +1142,8 @@ def report(
                 f"{r['settings']['islands.migrate_every']:,}, migration_lag {r['settings']['islands.migration_lag']})\n"
                 f"    migrants held at most {row['migrant_entries_max']:,} island-rounds "
                 f"({row['migrants_held_bytes'] / MIB:.1f} MiB{shared}); final checkpoint "
-                f"{r['final_checkpoint_wall']:.2f} s (its commit {fmt(row['final_commit_seconds'], '.3f')} s)"
+                f"{r['final_checkpoint_wall']:.2f} s (its commit {fmt(row['final_commit_seconds'], '.3f')} s); a loop "
+                f"commit wrote {fmt(row['commit_migrant_bytes_mean'], '.1f', MIB)} MiB of migrants on average"
             )
             if mode == RAY:
                 store = r["object_store"]

@@ -221,22 +221,30 @@ def test_a_resumed_run_keeps_its_islands(tmp_path, capsys):
 
 
 def test_snapshot_parts_are_written_off_the_loop_thread_and_resume_exactly(tmp_path, monkeypatch):
-    """Island parts go through the writer thread (the loop's thread only commits: migrants and
-    manifest); a commit waits for them, so what is committed resumes the run exactly."""
+    """Island parts and the loop's commits (migrants and manifest) go through the writer thread;
+    only the first and the final checkpoint commit on the loop's thread. A commit comes after the
+    round's parts, so what is committed resumes the run exactly."""
     import threading
+    import time
 
     writers = []
-    write_part = RunDir.write_part
+    write_part, wait = RunDir.write_part, LocalIslands.wait
 
     def recording(self, name, arrays):
         writers.append((name.startswith("island"), threading.current_thread() is threading.main_thread()))
         return write_part(self, name, arrays)
 
+    def unhurried(self):  # the islands' compiled loop holds the GIL: give the writer thread a turn
+        time.sleep(0.002)
+        return wait(self)
+
     monkeypatch.setattr(RunDir, "write_part", recording)
+    monkeypatch.setattr(LocalIslands, "wait", unhurried)
     exp = islands(checkpoint_seconds=1e-9)  # a checkpoint after every batch
     run(exp.with_overrides(**{"stop.max_individuals": 5000}), tmp_path / "split")
     run(exp, tmp_path / "split", resume=True)
-    assert {(True, False), (False, True)} == set(writers)  # island parts off the main thread, migrants on it
+    # island parts off the main thread; the migrants part on it (first and final checkpoints) and off it (the loop's)
+    assert {(True, False), (False, True), (False, False)} == set(writers)
     assert not any(t.name.startswith("zero-checkpoint") for t in threading.enumerate())  # none left behind
     run(exp, tmp_path / "whole")
     assert _outcome(tmp_path / "split") == _outcome(tmp_path / "whole")
@@ -259,6 +267,34 @@ def test_a_part_that_cannot_be_written_stops_the_run_with_the_store_error(tmp_pa
         run(exp, tmp_path / "r")
     manifest = RunDir(tmp_path / "r").checkpoint_manifest()
     assert manifest is not None  # the last commit before the failure is still the run's checkpoint
+
+
+def test_a_commit_that_fails_on_the_writer_thread_stops_the_run_with_the_store_error(tmp_path, monkeypatch):
+    """A loop's commit runs on the writer thread; its failure is raised in the loop, and the last
+    commit before it is still the run's checkpoint."""
+    import threading
+    import time
+
+    from zero.errors import StoreError
+
+    write_part, wait, failed = RunDir.write_part, LocalIslands.wait, []
+
+    def failing(self, name, arrays):
+        if name == "migrants" and threading.current_thread() is not threading.main_thread():
+            failed.append(name)
+            raise StoreError(self.path / "checkpoint", "cannot write (No space left on device)")
+        return write_part(self, name, arrays)
+
+    def unhurried(self):  # the islands' compiled loop holds the GIL: give the writer thread a turn
+        time.sleep(0.002)
+        return wait(self)
+
+    monkeypatch.setattr(RunDir, "write_part", failing)
+    monkeypatch.setattr(LocalIslands, "wait", unhurried)
+    with pytest.raises(StoreError, match="No space left on device"):
+        run(islands(checkpoint_seconds=1e-9), tmp_path / "r")
+    assert failed == ["migrants"]  # raised at the first failure, in the loop
+    assert RunDir(tmp_path / "r").checkpoint_manifest() is not None
 
 
 def test_progress_totals_are_the_figures_over_every_island_reported():

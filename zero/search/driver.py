@@ -40,11 +40,11 @@ rebuilt from the file). At most ``MAX_PENDING_PARTS`` snapshots wait for the wri
 do, an island that comes back is sent on without giving its snapshot and asked again at its next
 return (one at its limit, when the writer has room), so a disk slower than the snapshots arrive
 stretches the round, not the search. The commit comes once the round's parts are written, and
-writes only the migrants and the manifest, on the loop's thread: the migrants still needed are
-those sent since each successor's snapshot, so a longer round makes a larger commit. Per
-message the driver does constant work: it submits only the island whose batch came back and its
-successor (the one island that may have been waiting for its migrants), and keeps its counts and
-figures as running totals rather than walking every island.
+writes only the migrants and the manifest, on the writer thread too (the migrants still needed are
+those sent since each successor's snapshot, so a longer round makes a larger commit); the next
+round starts once it is done. Per message the driver does constant work: it submits only the
+island whose batch came back and its successor (the one island that may have been waiting for its
+migrants), and keeps its counts and figures as running totals rather than walking every island.
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ class Run:
         self._ready: list[int] = []  # islands that may have become submittable since the last submissions
         self._totals = _Totals(self.count)
         self._writer: ThreadPoolExecutor | None = None  # writes snapshot parts off the loop's thread (see _snapshot)
+        self._commit: Future | None = None  # a round's commit handed to the writer thread, not yet taken as done
         self._pending_writes: deque[Future] = deque()  # parts asked of it and maybe not yet written, oldest first
         self._owed: list[int] = []  # idle islands at their limit whose snapshot waits for room at the writer
         source = str(self.store.path / "checkpoint")
@@ -195,17 +196,44 @@ class Run:
 
     def _checkpoint(self) -> None:
         """Commit the islands' latest snapshot parts (waiting for any still being written) with the
-        migrants still needed."""
+        migrants still needed, on this thread: the first checkpoint and the final one."""
+        self._commit_files(*self._commit_contents())
+        self._committed()
+
+    def _commit_contents(self) -> tuple[dict, dict[str, np.ndarray], dict]:
+        """What a commit writes, as of now: the island parts (waiting for any still being written),
+        the migrants still needed (the arrays themselves, which nothing writes to) and the meta."""
         parts = {_ISLAND_PART.format(i): self._part(i) for i, v in enumerate(self.views) if v.part is not None}
         migrants = {f"{i}.{r}.{k}": v for (i, r), m in sorted(self.migrants.items()) for k, v in m._asdict().items()}
-        parts[_MIGRANTS_PART] = self.store.write_part(_MIGRANTS_PART, migrants)
         meta = {
             "seconds": self.seconds, "islands": [{"individuals": v.snapshot_individuals} for v in self.views],
             "solved_at": self.solved_at, "migrants": sorted([i, r] for i, r in self.migrants),
         }  # fmt: skip
-        self.store.commit_checkpoint(parts, meta)
+        return parts, migrants, meta
+
+    def _commit_files(self, parts: dict, migrants: dict[str, np.ndarray], meta: dict) -> None:
+        """Write the migrants part, then the manifest naming it with ``parts``. On the loop's thread
+        or the writer's, never both at once: the commit deletes the files it does not name."""
+        self.store.commit_checkpoint({**parts, _MIGRANTS_PART: self.store.write_part(_MIGRANTS_PART, migrants)}, meta)
+
+    def _committed(self) -> None:
         if self.on_checkpoint is not None:
             self.on_checkpoint(self.store.path)
+
+    def _commit_in_background(self) -> None:
+        """Hand a round's commit to the writer thread, after the round's parts (one thread: in
+        order); the loop goes on, and :meth:`_commit_done` ends the round."""
+        self._commit = self._writer_thread().submit(self._commit_files, *self._commit_contents())
+
+    def _commit_done(self, wait: bool = False) -> bool:
+        """Whether a commit handed to the writer thread has finished (``wait``: wait for it); then
+        it is taken as done, once. A failed write raises here."""
+        if self._commit is None or not (wait or self._commit.done()):
+            return False
+        commit, self._commit = self._commit, None
+        commit.result()
+        self._committed()
+        return True
 
     def _snapshot_of(self, island: int) -> dict[str, np.ndarray] | None:
         """``island``'s latest snapshot, read back from its checkpoint part (None: none yet)."""
@@ -227,13 +255,16 @@ class Run:
         that the caller waits for the oldest, so a disk slower than the snapshots arrive bounds
         the driver's memory, not the other way round (the search loop defers the snapshot instead,
         see :meth:`_snapshot`; only the final checkpoint waits)."""
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zero-checkpoint")
         if self._writer_full():
             self._pending_writes.popleft().exception()  # waits; an error is raised where the part is read (_part)
-        written = self._writer.submit(self.store.write_part, _ISLAND_PART.format(island), snapshot)
+        written = self._writer_thread().submit(self.store.write_part, _ISLAND_PART.format(island), snapshot)
         self._pending_writes.append(written)
         return written
+
+    def _writer_thread(self) -> ThreadPoolExecutor:
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zero-checkpoint")
+        return self._writer
 
     def _writer_full(self) -> bool:
         """Whether MAX_PENDING_PARTS parts wait for the writer thread (one thread: they are done in
@@ -500,11 +531,12 @@ class Run:
                 elif checkpoint_due and reason is None:  # once stopping, the final checkpoint takes them
                     self._snapshot(island, defer=True)
                     self._snapshots_owed()
-                if checkpoint_due and self._wanting == 0 and self._parts_written():  # the loop never waits on the disk
+                if checkpoint_due and self._commit is None and self._wanting == 0 and self._parts_written():
                     self.seconds, started = clock(), time.perf_counter()
-                    last_checkpoint, checkpoint_due = started, False
                     self._prune_migrants()
-                    self._checkpoint()
+                    self._commit_in_background()  # the loop never waits on the disk
+                if self._commit_done():
+                    last_checkpoint, checkpoint_due = time.perf_counter(), False
             reason = reason or self._stop_reason(clock(), interrupt)
             if reason is None:
                 raise ZeroError(f"islands stalled at {[v.individuals for v in self.views]} individuals (a bug: please report it)")
@@ -515,6 +547,7 @@ class Run:
     def checkpoint(self) -> None:
         """Snapshot every island and write the run's checkpoint; call it only between searches
         (no batch in flight), as :meth:`search` does when it stops."""
+        self._commit_done(wait=True)  # a round's commit still on the writer thread comes first
         self._want_snapshots()
         self._prune_migrants()
         self._checkpoint()
