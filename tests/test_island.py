@@ -220,26 +220,35 @@ def test_a_resumed_run_keeps_its_islands(tmp_path, capsys):
     assert "--workers 2" in err and "has 1 island;" in err
 
 
+def give_the_writer_turns(monkeypatch) -> None:
+    """The islands' compiled loop holds the GIL, so in one process the writer thread rarely runs
+    while they evolve: a short sleep before each batch gives it turns (and the loop its commits)."""
+    import time
+
+    wait = LocalIslands.wait
+
+    def unhurried(self):
+        time.sleep(0.002)
+        return wait(self)
+
+    monkeypatch.setattr(LocalIslands, "wait", unhurried)
+
+
 def test_snapshot_parts_are_written_off_the_loop_thread_and_resume_exactly(tmp_path, monkeypatch):
     """Island parts and the loop's commits (migrants and manifest) go through the writer thread;
     only the first and the final checkpoint commit on the loop's thread. A commit comes after the
     round's parts, so what is committed resumes the run exactly."""
     import threading
-    import time
 
     writers = []
-    write_part, wait = RunDir.write_part, LocalIslands.wait
+    write_part = RunDir.write_part
 
     def recording(self, name, arrays):
         writers.append((name.startswith("island"), threading.current_thread() is threading.main_thread()))
         return write_part(self, name, arrays)
 
-    def unhurried(self):  # the islands' compiled loop holds the GIL: give the writer thread a turn
-        time.sleep(0.002)
-        return wait(self)
-
     monkeypatch.setattr(RunDir, "write_part", recording)
-    monkeypatch.setattr(LocalIslands, "wait", unhurried)
+    give_the_writer_turns(monkeypatch)
     exp = islands(checkpoint_seconds=1e-9)  # a checkpoint after every batch
     run(exp.with_overrides(**{"stop.max_individuals": 5000}), tmp_path / "split")
     run(exp, tmp_path / "split", resume=True)
@@ -273,11 +282,10 @@ def test_a_commit_that_fails_on_the_writer_thread_stops_the_run_with_the_store_e
     """A loop's commit runs on the writer thread; its failure is raised in the loop, and the last
     commit before it is still the run's checkpoint."""
     import threading
-    import time
 
     from zero.errors import StoreError
 
-    write_part, wait, failed = RunDir.write_part, LocalIslands.wait, []
+    write_part, failed = RunDir.write_part, []
 
     def failing(self, name, arrays):
         if name == "migrants" and threading.current_thread() is not threading.main_thread():
@@ -285,12 +293,8 @@ def test_a_commit_that_fails_on_the_writer_thread_stops_the_run_with_the_store_e
             raise StoreError(self.path / "checkpoint", "cannot write (No space left on device)")
         return write_part(self, name, arrays)
 
-    def unhurried(self):  # the islands' compiled loop holds the GIL: give the writer thread a turn
-        time.sleep(0.002)
-        return wait(self)
-
     monkeypatch.setattr(RunDir, "write_part", failing)
-    monkeypatch.setattr(LocalIslands, "wait", unhurried)
+    give_the_writer_turns(monkeypatch)
     with pytest.raises(StoreError, match="No space left on device"):
         run(islands(checkpoint_seconds=1e-9), tmp_path / "r")
     assert failed == ["migrants"]  # raised at the first failure, in the loop
