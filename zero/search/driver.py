@@ -179,7 +179,7 @@ class Run:
         self._wanting = 0  # islands whose snapshot the checkpoint under way still needs
         self._ready: list[int] = []  # islands that may have become submittable since the last submissions
         self._totals = _Totals(self.count)
-        self._writer: ThreadPoolExecutor | None = None  # writes snapshot parts off the loop's thread (see _snapshot)
+        self._writer: ThreadPoolExecutor | None = None  # writes snapshot parts and the loop's commits off its thread
         self._commit: Future | None = None  # a round's commit handed to the writer thread, not yet taken as done
         self._pending_writes: deque[Future] = deque()  # parts asked of it and maybe not yet written, oldest first
         self._owed: list[int] = []  # idle islands at their limit whose snapshot waits for room at the writer
