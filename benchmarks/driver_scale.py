@@ -87,7 +87,8 @@ own and Ray's) include contention: take Ray's from a machine with a core per isl
 the driver's from the simulation. The simulated islands run as fast as the driver lets them, faster
 than real ones (the factor is printed): a round's commit writes the migrants sent since each
 island's successor gave its snapshot, so the migrants held and the loop's commits of a simulated
-run are that factor times a real run's; the final commit (every island idle) is not. The simulation measures this machine's disk (parts are fsynced); its
+run are that factor times a real run's; the final commit (every island idle) is not. The
+simulation measures this machine's disk (parts are fsynced); its
 per-message figure is taken while rounds of part writes churn the page cache: a long
 ``--checkpoint-seconds`` (e.g. 1000) leaves the loop without rounds, measuring messages alone, and
 the final round still gives the part figures (not the commit's, see above). The timing wrappers
@@ -490,7 +491,8 @@ class Meter:
         self.round: dict | None = None  # the round under way
         # island parts written (cpu: the writing thread's; cpu_in_loop: of those written during the loop)
         self.parts = {"count": 0, "wall": 0.0, "cpu": 0.0, "cpu_in_loop": 0.0, "bytes": 0, "max_wall": 0.0}
-        self.snapshots = {"count": 0, "deferred": 0, "wall": 0.0, "cpu": 0.0}  # Run._snapshot calls that took one, or deferred it
+        # Run._snapshot calls that took a snapshot (count, wall, cpu) or deferred it (the writer was full)
+        self.snapshots = {"count": 0, "deferred": 0, "wall": 0.0, "cpu": 0.0}
         self.messages = 0
         self.pool_thread = 0.0  # this thread's CPU inside pool.submit / pool.wait
         self.migrant_entries_max = 0  # (island, round) entries the driver held, at most (before a prune)
@@ -537,12 +539,14 @@ class Meter:
                 snapshot(run, island, defer)
             finally:
                 wall, _, cpu = meter._leave(start)  # this thread's: the part is written on the writer thread
-                meter.snapshots["deferred"] += run.views[island].wants_snapshot  # the writer was full: owed still
-                meter.snapshots["count"] += not run.views[island].wants_snapshot
-                meter.snapshots["wall"] += wall
-                meter.snapshots["cpu"] += cpu
-                if meter.round is not None:
-                    meter.round["snapshot_wall"] += wall
+                if run.views[island].wants_snapshot:  # the writer was full: owed still, nothing fetched
+                    meter.snapshots["deferred"] += 1
+                else:  # the per-island fetch figures average the snapshots taken only
+                    meter.snapshots["count"] += 1
+                    meter.snapshots["wall"] += wall
+                    meter.snapshots["cpu"] += cpu
+                    if meter.round is not None:
+                        meter.round["snapshot_wall"] += wall
 
         def timed_write_part(store, name: str, arrays: dict) -> dict:
             start = _clock()
@@ -1094,7 +1098,8 @@ def report(
         "msgs/s: batches back per second of the search loop (sust.: per second outside checkpoint work); "
         "CPU/msg: driver CPU per message outside checkpoint work, us (own: the driver's; {pool}); peak: driver "
         "peak RSS; rounds: checkpoint rounds in the loop (full ones, with the final round); commit: its migrants "
-        "part and manifest written, s (mean/max; the loop's on the writer thread); part: one island part written, ms (wall/CPU) and MiB; ckpt: checkpoint/ after a commit, MiB"
+        "part and manifest written, s (mean/max; the loop's on the writer thread); part: one island part written, "
+        "ms (wall/CPU) and MiB; ckpt: checkpoint/ after a commit, MiB"
     )
     for mode, pool in ((RAY, "Ray: its client calls and threads"), (SIMULATED, "pool: the fake pool's")):
         table = [(row, r) for row, r in zip(rows, runs) if row["mode"] == mode]
@@ -1134,7 +1139,7 @@ def report(
                 f"  {row['islands']} islands: checkpoint work {100 * row['checkpoint_work_share']:.0f}% of the loop; a "
                 f"round's part writes {fmt(row['round_part_seconds'], '.2f')} s (round span "
                 f"{fmt(row['round_span_seconds'], '.2f')} s); snapshot fetch "
-                f"{fmt(row['snapshot_fetch_seconds'], '.2f', 1e-3)} ms per island ({r['snapshots'].get('deferred', 0):,} "
+                f"{fmt(row['snapshot_fetch_seconds'], '.2f', 1e-3)} ms per island ({r['snapshots']['deferred']:,} "
                 "deferred while the writer was full); disk use peak "
                 f"{fmt(row['checkpoint_bytes_peak'], '.0f', MIB)} MiB\n"
                 f"    a call carried {r['individuals'] / max(r['messages'], 1):,.0f} individuals on average "

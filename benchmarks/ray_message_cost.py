@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def migrants_of(experiment, k: int, rows: int, seed: int):
+def migrants_of(k: int, rows: int, seed: int):
     """``k`` programs of ``rows`` rows with random contents, as a round of migrants (only the bytes matter)."""
     from zero.search.evolution import Migrants
 
@@ -93,14 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     @ray.remote(num_cpus=0)
     class IdleIsland:
         def __init__(self, count: int):
-            self.sent = {r: migrants_of(exp, k, rows, r) for r in range(1, count + 1)}
+            self.sent = {r: migrants_of(k, rows, r) for r in range(1, count + 1)}
 
         def advance(self, immigrants: dict) -> Batch:
             return Batch(island=0, individuals=0, seconds=0.0, best_fitness=0.0, mean_fitness=0.0, fec_hit_rate=0.0,
                          evaluations=0, hurdle_stops=0, restarted=False, immigrants=len(immigrants),
                          migrants=dict(self.sent))  # fmt: skip
 
-    round_bytes = len(pickle.dumps(migrants_of(exp, k, rows, 0), protocol=5))
+    round_bytes = len(pickle.dumps(migrants_of(k, rows, 0), protocol=5))
     print(f"{opts.experiment}: a round of migrants is {k} programs of {rows} rows, {round_bytes / 1024:.0f} KiB; "
           f"{opts.actors} idle actors, {opts.messages} messages per measurement, {os.cpu_count()} CPUs here")  # fmt: skip
     ray.init(num_cpus=max(opts.actors, os.cpu_count() or 1), include_dashboard=False, logging_level="WARNING",
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(opts.repeats):
             for r in rounds:
                 actors = [IdleIsland.remote(r) for _ in range(opts.actors)]
-                immigrants = {100 + i: migrants_of(exp, k, rows, 100 + i) for i in range(r)}
+                immigrants = {100 + i: migrants_of(k, rows, 100 + i) for i in range(r)}
                 results[r].append(measure(actors, immigrants, opts.messages))
                 for actor in actors:
                     ray.kill(actor)
