@@ -323,7 +323,7 @@ class Run:
             "hurdle_stops": totals["hurdle_stops"],
             "island": batch.island, "island_individuals": batch.individuals,
             "island_best_fitness": batch.best_fitness, "island_mean_fitness": batch.mean_fitness,
-            "immigrants": batch.immigrants,
+            "immigrants": batch.immigrants, "tuned": batch.tuned,
         }  # fmt: skip
 
     # ---- the loop

@@ -305,6 +305,23 @@ class Evolution:
             s.code[slot], s.data[slot], s.bounds[slot] = migrants.code[k], migrants.data[k], migrants.bounds[k]
             s.fitness[slot] = migrants.fitness[k]
 
+    def fittest_slot(self) -> int:
+        """The slot of the fittest individual (ties: the lower slot, as :meth:`emigrants`); the
+        population must not be empty."""
+        return int(np.argmax(self.population_fitness()))
+
+    def adopt(self, program: Program, fitness: float) -> None:
+        """Write ``program``, scored ``fitness`` on the current search tasks by the loop's rules
+        (:meth:`Experiment.evaluate`), into the population as its youngest individual, over the
+        oldest slot as a migrant is; unlike a migrant it becomes the experiment's best if it beats
+        it (constant tuning, :mod:`zero.search.tuning`)."""
+        code, data, bounds = _buffers(program, self.state.code.shape[1])
+        self.receive(Migrants(code[None], data[None], bounds[None], np.array([fitness])))
+        s = self.state
+        if fitness > s.figures[_K.BEST_FITNESS]:
+            s.figures[_K.BEST_FITNESS] = fitness
+            s.best_code[:], s.best_data[:], s.best_bounds[:] = code, data, bounds
+
     # ---- figures
 
     @property

@@ -135,6 +135,14 @@ ISLANDS = {
                            "an island may run L rounds ahead of its predecessor, so one call to a Ray island "
                            "spans migrations instead of ending at each one", at_least(0)),
 }
+TUNE_CONSTANTS = {
+    "every": Field(int, 0, "individuals per island between tunings of its fittest program's constants (a "
+                   "multiple of report_every); 0: off. Not in the reference (zero.search.tuning)", at_least(0)),
+    "trials": Field(int, 20, "variants tried per tuning, one after another: each multiplies one constant by "
+                    "exp(scale * z), z ~ N(0, 1), and is kept if it scores higher on the search tasks", at_least(1)),
+    "scale": Field(float, 0.2, "spread of a trial's factor on the log scale (0.2: about ±20%)",
+                   lambda v: None if math.isfinite(v) and v > 0 else "must be a finite number > 0"),
+}
 SCHEMA = {
     "description": Field(str, "", "free text shown by `zero inspect`"),
     "search_space": Field(str, "demo", "a shipped space's name or a YAML path (relative to this file)"),
@@ -172,6 +180,8 @@ SCHEMA = {
                                 "the FEC is emptied and the population re-scored on the new tasks, so that programs "
                                 "fitted to particular tasks lose their edge. 0: the same tasks all run (the "
                                 "reference). Not in the reference", at_least(0)),
+    "tune_constants": Field(dict, {}, "a short local search over the constants of each island's fittest "
+                            "program, now and then (zero.search.tuning)"),
     "restart_every": Field(int, 1_000_000, "individuals per experiment before a fresh population "
                            "(the reference restarts too); 0 = never", at_least(0)),
     "stop": Field(dict, {}, "when the run ends"),
@@ -205,7 +215,8 @@ class Experiment:
     @staticmethod
     def from_dict(data: Mapping[str, Any], source: str, name: str = "", base: Path | None = None) -> Experiment:
         cfg = validate(dict(data), SCHEMA, source)
-        for key, schema in (("fec", FEC), ("hurdles", HURDLES), ("stop", STOP), ("islands", ISLANDS)):
+        for key, schema in (("fec", FEC), ("hurdles", HURDLES), ("stop", STOP), ("islands", ISLANDS),
+                            ("tune_constants", TUNE_CONSTANTS)):
             cfg[key] = validate(cfg[key], schema, source, prefix=f"{key}.")
         for key, defaults in PHASES.items():
             cfg[key] = validate({**defaults, **cfg[key]}, PHASE, source, prefix=f"{key}.")
@@ -226,6 +237,10 @@ class Experiment:
         if renew and renew % cfg["report_every"]:
             raise ConfigError(source, "renew_search_tasks", renew,
                               f"must be 0 or a multiple of report_every ({cfg['report_every']}): tasks change at batch ends")
+        tune = cfg["tune_constants"]["every"]
+        if tune % cfg["report_every"]:
+            raise ConfigError(source, "tune_constants.every", tune,
+                              f"must be 0 or a multiple of report_every ({cfg['report_every']}): tuning happens at batch ends")
         if renew and (cfg["device"] != "cpu" or cfg["batch_size"] is not None):
             raise ConfigError(source, "renew_search_tasks", renew, "renewed search tasks need the sequential cpu loop "
                               "(device: cpu, batch_size: null)")

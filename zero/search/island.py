@@ -29,6 +29,11 @@ on them and its FEC emptied (:meth:`Evolution.renew_tasks`), so migrants leave w
 new draw, and the next improvement is a candidate again. Every island is on the same draw at the
 same count; a snapshot is taken on the draw its count implies, which :meth:`Island.restore` takes up.
 
+Constant tuning (``tune_constants.every: N``, not in the reference): at every batch end that is a
+multiple of N, before its candidate, an island hill-climbs the constants of its fittest individual
+and adopts the result if it scores higher (:meth:`Island.tune_constants`, :mod:`zero.search.tuning`),
+so a tuned best is offered as a candidate at once.
+
 Determinism: an island's state depends only on its seed, its batch ends and the migrants it takes
 in, never on timing; so a run gives the same champion however its islands are scheduled, and an
 island rebuilt from a snapshot and replayed produces the same batches again (this is how a lost
@@ -49,6 +54,7 @@ from zero.lang.program import Program
 from zero.search.batched import evolution_for
 from zero.search.evolution import Migrants
 from zero.search.experiment import Experiment
+from zero.search.tuning import climb
 from zero.tasks import Tasks
 
 
@@ -72,6 +78,7 @@ class Batch:
     hurdle_stops: int
     restarted: bool
     immigrants: int  # migrants taken in (at the call's migration counts)
+    tuned: int = 0  # constant tunings that found a fitter program (tune_constants)
     candidates: list[dict[str, Any]] = field(default_factory=list)  # candidate records (see below)
     migrants: dict[int, Migrants] = field(default_factory=dict)  # {round: what the island sent at that migration count}
 
@@ -136,6 +143,7 @@ class Island:
             later.candidates = batch.candidates + later.candidates
             later.migrants = batch.migrants | later.migrants
             later.restarted, later.immigrants = batch.restarted or later.restarted, batch.immigrants + later.immigrants
+            later.tuned += batch.tuned
             batch = later
         return batch
 
@@ -150,6 +158,8 @@ class Island:
         evo.run(batch_end(evo.individuals, evo.experiment_individuals, cfg, budget) - evo.individuals)
         seconds = time.perf_counter() - started
         restart = bool(cfg["restart_every"]) and evo.experiment_individuals >= cfg["restart_every"]
+        tune_every = cfg["tune_constants"]["every"]
+        tuned = bool(tune_every) and evo.individuals % tune_every == 0 and self.tune_constants()
         candidates = []
         if evo.individuals % cfg["report_every"] == 0 or restart:
             candidate = self.candidate()
@@ -165,7 +175,7 @@ class Island:
         batch = Batch(
             self.index, evo.individuals, seconds, evo.best_fitness, float(fitness.mean()) if fitness.size else None,
             evo.fec_hit_rate, evo.evaluations, evo.hurdle_stops, restart,
-            0 if immigrants is None else len(immigrants.fitness), candidates,
+            0 if immigrants is None else len(immigrants.fitness), int(tuned), candidates,
         )  # fmt: skip
         islands = cfg["islands"]
         if islands["count"] != 1 and evo.individuals % islands["migrate_every"] == 0:  # before a restart empties the population
@@ -174,6 +184,21 @@ class Island:
             evo.restart()
             self.candidate_fitness = -np.inf
         return batch
+
+    def tune_constants(self) -> bool:
+        """Hill-climb the constants of the fittest individual on the current search tasks and adopt
+        the result if it scores higher (:mod:`zero.search.tuning`); True if it did. The draws are
+        seeded by the run's seed, this island and its count, so a resumed run tunes alike."""
+        evo, tune = self.evolution, self.experiment.config["tune_constants"]
+        if evo.population_fitness().size == 0:  # just restarted: nothing to tune
+            return False
+        rng = np.random.default_rng(np.random.SeedSequence(self.experiment.seed, spawn_key=(self.index, evo.individuals, 1)))
+        start = evo.program(evo.fittest_slot())
+        program, fitness, start_fitness = climb(start, lambda p: self.score(p, evo.tasks), rng, tune["trials"], tune["scale"])
+        if not fitness > start_fitness:
+            return False
+        evo.adopt(program, fitness)
+        return True
 
     def candidate(self) -> dict[str, Any] | None:
         """The current experiment's best as a candidate record if it improved since the last one:
